@@ -1,0 +1,419 @@
+import { z } from "zod";
+import {
+  AuthorizationError,
+  AuthorizationUnavailableError,
+  ConfigurationError,
+  InvalidIdentifierError,
+  isFgacError,
+  NotFoundError,
+  UnauthenticatedError,
+} from "./errors.js";
+import type { AuthorizationPort, CheckRequest, WriteResult } from "./port.js";
+import {
+  assertResource,
+  assertSubject,
+  isValidId,
+  isValidRelationName,
+  isValidTypeName,
+  notFoundMessageFor,
+  type PermissionOf,
+  type Resource,
+  type ResourceKind,
+  type Subject,
+} from "./resources.js";
+
+/** A pino-shaped logger. The library never passes it the subject. */
+export interface Logger {
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+  debug(obj: Record<string, unknown>, msg?: string): void;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = Object.freeze({
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+});
+
+/**
+ * What a denial becomes in {@link RequestAuthorizer.checkOrNotFound}:
+ * - `"always"`: every denial is a 404;
+ * - `"unless-readable"`: a denied non-read permission on a resource the subject can read is a
+ *   403, every other denial a 404.
+ */
+export type CollapsePolicy = "always" | "unless-readable";
+
+/** Options of {@link createAuthorizer}. */
+export interface AuthorizerOptions {
+  /** The backend. */
+  port: AuthorizationPort;
+  /** Pino-shaped logger for decisions and writes; never receives the subject. */
+  logger?: Logger;
+  /** Deadline of every port call in ms (default 2000); past it: `AuthorizationUnavailableError`. */
+  timeoutMs?: number;
+  /** Default collapse policy (default `"unless-readable"`). */
+  collapse?: CollapsePolicy;
+}
+
+/** Options of {@link RequestAuthorizer.checkOrNotFound}. */
+export interface CheckOrNotFoundOptions {
+  /** The 404 message; default the kind's `notFoundMessage`. Must not contain identifiers. */
+  message?: string;
+  /** Overrides the authorizer's collapse policy for this call. */
+  collapse?: CollapsePolicy;
+}
+
+/** Options of {@link RequestAuthorizer.register}. */
+export interface RegisterOptions {
+  /** The parent the resource lives under (agent for an api key, tenant for an agent). */
+  parent?: Resource;
+}
+
+/** The authorization operations of one request, bound to its subject. */
+export interface RequestAuthorizer {
+  /** True for an authorizer made by {@link Authorizer.bypass}. */
+  readonly bypassed: boolean;
+  /** True when a subject is bound (false for `forSubject(null)` and for bypass). */
+  readonly authenticated: boolean;
+  /** The authorizer's logger, for helpers such as `deleteDeregistered`. */
+  readonly logger: Logger;
+  /**
+   * Resolves when allowed.
+   * @throws {@link AuthorizationError} when denied (a denial cannot be ignored)
+   * @throws {@link AuthorizationUnavailableError} when the backend fails or times out
+   */
+  check<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<void>;
+  /**
+   * The decision as a boolean.
+   * @throws {@link AuthorizationUnavailableError} when the backend fails: never `true` on error
+   */
+  can<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<boolean>;
+  /**
+   * Resolves when allowed; otherwise throws what the collapse policy says.
+   * @throws {@link NotFoundError} with the kind's constant message, or {@link AuthorizationError}
+   */
+  checkOrNotFound<R extends Resource>(
+    resource: R,
+    permission: PermissionOf<R>,
+    options?: CheckOrNotFoundOptions,
+  ): Promise<void>;
+  /**
+   * Ids of a type the subject has `permission` on (default `"read"`); `null` means unscoped.
+   * Feed it to {@link withAuthorizedIds}.
+   */
+  authorizedIds<K extends ResourceKind | string>(
+    kindOrType: K,
+    permission?: K extends ResourceKind<string, infer P> ? P : string,
+  ): Promise<string[] | null>;
+  /** Writes `resource#relation@subject` (relation default `"owner"`). */
+  grant(resource: Resource, relation?: string): Promise<WriteResult>;
+  /** Removes `resource#relation@subject` (relation default `"owner"`). */
+  revoke(resource: Resource, relation?: string): Promise<WriteResult>;
+  /**
+   * Registers the subject as owner of `resource`, under `parent`, atomically.
+   * @throws {@link ConflictError} when it is registered under another owner or parent
+   */
+  register(resource: Resource, options?: RegisterOptions): Promise<WriteResult>;
+  /** Removes every edge of `resource`. */
+  deregister(resource: Resource): Promise<WriteResult>;
+}
+
+/** Builds per-request authorizers over one port. */
+export interface Authorizer {
+  /** The port behind this authorizer. */
+  readonly port: AuthorizationPort;
+  /**
+   * Binds a subject. `null` (no caller): checks deny, lookups are `[]`, writes throw
+   * {@link UnauthenticatedError}.
+   */
+  forSubject(subject: Subject | null): RequestAuthorizer;
+  /**
+   * For trusted internal callers: checks allow, lookups are unscoped, writes are skipped.
+   * Every use is logged with `reason`.
+   * @throws {@link ConfigurationError} when `reason` is empty
+   */
+  bypass(reason: string): RequestAuthorizer;
+}
+
+const optionsSchema = z.object({
+  port: z.custom<AuthorizationPort>(
+    (p) =>
+      typeof p === "object" &&
+      p !== null &&
+      ["check", "checkMany", "lookup", "grant", "revoke", "register", "deregister"].every(
+        (m) => typeof (p as unknown as Record<string, unknown>)[m] === "function",
+      ),
+    "port must implement check, checkMany, lookup, grant, revoke, register and deregister",
+  ),
+  logger: z
+    .custom<Logger>(
+      (l) =>
+        typeof l === "object" &&
+        l !== null &&
+        ["info", "warn", "error", "debug"].every(
+          (m) => typeof (l as Record<string, unknown>)[m] === "function",
+        ),
+      "logger must have info, warn, error and debug",
+    )
+    .optional(),
+  timeoutMs: z.number().int().positive().max(600_000).optional(),
+  collapse: z.enum(["always", "unless-readable"]).optional(),
+});
+
+const DEFAULT_TIMEOUT_MS = 2000;
+
+/**
+ * Creates the authorizer: the policy layer over a port (deadlines, fail-closed answers,
+ * collapse to 404, subject-free logging).
+ *
+ * @param options - `port`, and optionally `logger`, `timeoutMs` (default 2000) and `collapse`
+ * @returns an {@link Authorizer}
+ * @throws {@link ConfigurationError} for invalid options (at call time, not on first request)
+ * @example
+ * ```ts
+ * const authorizer = createAuthorizer({ port, logger: pino() });
+ * const authz = authorizer.forSubject(user("alice"));
+ * await authz.checkOrNotFound(apiKey(id), "read");
+ * ```
+ */
+export function createAuthorizer(options: AuthorizerOptions): Authorizer {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ConfigurationError(`createAuthorizer: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  }
+  const port = options.port;
+  const logger = options.logger ?? silentLogger;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const defaultCollapse = options.collapse ?? "unless-readable";
+  const ctx: Ctx = { port, logger, timeoutMs, defaultCollapse };
+
+  return {
+    port,
+    forSubject(subject) {
+      if (subject !== null) assertSubject(subject);
+      return new BoundAuthorizer(ctx, subject === null ? { kind: "anonymous" } : { kind: "subject", subject });
+    },
+    bypass(reason) {
+      if (typeof reason !== "string" || reason.trim() === "") {
+        throw new ConfigurationError("bypass(reason): a non-empty reason is required");
+      }
+      logger.warn({ fgac: "bypass", reason }, "fgac: authorization bypassed");
+      return new BoundAuthorizer(ctx, { kind: "bypass", reason });
+    },
+  };
+}
+
+interface Ctx {
+  port: AuthorizationPort;
+  logger: Logger;
+  timeoutMs: number;
+  defaultCollapse: CollapsePolicy;
+}
+
+type Mode =
+  | { kind: "subject"; subject: Subject }
+  | { kind: "anonymous" }
+  | { kind: "bypass"; reason: string };
+
+function assertPermission(permission: unknown): asserts permission is string {
+  if (!isValidRelationName(permission)) {
+    throw new ConfigurationError("invalid permission or relation name");
+  }
+}
+
+class BoundAuthorizer implements RequestAuthorizer {
+  readonly bypassed: boolean;
+  readonly authenticated: boolean;
+  readonly logger: Logger;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly mode: Mode,
+  ) {
+    this.bypassed = mode.kind === "bypass";
+    this.authenticated = mode.kind === "subject";
+    this.logger = ctx.logger;
+  }
+
+  /** Runs a port call under the deadline; anything that is not an FgacError fails closed. */
+  private async call<T>(op: string, fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AuthorizationUnavailableError()), this.ctx.timeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(fn), deadline]);
+    } catch (error) {
+      const mapped = isFgacError(error) ? error : new AuthorizationUnavailableError(undefined, { cause: error });
+      // Only the error code: a backend's message can contain the subject.
+      this.ctx.logger.error({ fgac: op, ...fields, error: mapped.code }, `fgac: ${op} failed`);
+      throw mapped;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private logDecision(op: string, resource: Resource, permission: string, allowed: boolean): void {
+    const fields: Record<string, unknown> = {
+      fgac: op,
+      resourceType: resource.type,
+      resourceId: resource.id,
+      permission,
+      allowed,
+    };
+    if (this.mode.kind === "bypass") {
+      fields["bypass"] = true;
+      fields["reason"] = this.mode.reason;
+    }
+    if (this.mode.kind === "anonymous") fields["anonymous"] = true;
+    this.ctx.logger.info(fields, `fgac: ${op} ${allowed ? "allowed" : "denied"}`);
+  }
+
+  /** Asks the port for several permissions on one resource; validates the answer. */
+  private async decide(resource: Resource, permissions: readonly string[]): Promise<boolean[]> {
+    assertResource(resource);
+    for (const p of permissions) assertPermission(p);
+    if (this.mode.kind === "bypass") return permissions.map(() => true);
+    if (this.mode.kind === "anonymous") return permissions.map(() => false);
+    const subject = this.mode.subject;
+    const fields = { resourceType: resource.type, resourceId: resource.id, permission: permissions.join(",") };
+    if (permissions.length === 1) {
+      const answer = await this.call("check", fields, () =>
+        this.ctx.port.check({ subject, resource, permission: permissions[0] as string }),
+      );
+      if (typeof answer !== "boolean") throw this.malformed("check", fields);
+      return [answer];
+    }
+    const reqs: CheckRequest[] = permissions.map((permission) => ({ subject, resource, permission }));
+    const answers = await this.call("checkMany", fields, () => this.ctx.port.checkMany(reqs));
+    if (
+      !Array.isArray(answers) ||
+      answers.length !== reqs.length ||
+      !answers.every((a) => typeof a === "boolean")
+    ) {
+      throw this.malformed("checkMany", fields);
+    }
+    return answers;
+  }
+
+  private malformed(op: string, fields: Record<string, unknown>): AuthorizationUnavailableError {
+    this.ctx.logger.error({ fgac: op, ...fields, error: "malformed_answer" }, `fgac: ${op} failed`);
+    return new AuthorizationUnavailableError();
+  }
+
+  async can<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<boolean> {
+    const [allowed = false] = await this.decide(resource, [permission]);
+    this.logDecision("check", resource, permission, allowed);
+    return allowed;
+  }
+
+  async check<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<void> {
+    if (!(await this.can(resource, permission))) throw new AuthorizationError();
+  }
+
+  async checkOrNotFound<R extends Resource>(
+    resource: R,
+    permission: PermissionOf<R>,
+    options: CheckOrNotFoundOptions = {},
+  ): Promise<void> {
+    const type = typeof resource === "object" && resource !== null ? resource.type : "";
+    const message = options.message ?? notFoundMessageFor(type);
+    const policy = options.collapse ?? this.ctx.defaultCollapse;
+    let answers: boolean[];
+    try {
+      answers = await this.decide(
+        resource,
+        policy === "unless-readable" && permission !== "read" ? [permission, "read"] : [permission],
+      );
+    } catch (error) {
+      // An id no backend could hold answers exactly like an absent resource.
+      if (error instanceof InvalidIdentifierError) throw new NotFoundError(message);
+      throw error;
+    }
+    const [allowed = false, readable = false] = answers;
+    this.logDecision("check", resource, permission, allowed);
+    if (allowed) return;
+    if (policy === "unless-readable" && permission !== "read" && readable) throw new AuthorizationError();
+    throw new NotFoundError(message);
+  }
+
+  async authorizedIds<K extends ResourceKind | string>(
+    kindOrType: K,
+    permission?: K extends ResourceKind<string, infer P> ? P : string,
+  ): Promise<string[] | null> {
+    const resourceType = typeof kindOrType === "string" ? kindOrType : kindOrType.type;
+    const perm: string = permission ?? "read";
+    if (!isValidTypeName(resourceType)) throw new ConfigurationError("invalid resource type name");
+    assertPermission(perm);
+    const fields = { resourceType, permission: perm };
+    if (this.mode.kind === "bypass") {
+      this.ctx.logger.info({ fgac: "lookup", ...fields, unscoped: true, bypass: true, reason: this.mode.reason }, "fgac: lookup bypassed");
+      return null;
+    }
+    if (this.mode.kind === "anonymous") {
+      this.ctx.logger.info({ fgac: "lookup", ...fields, count: 0, anonymous: true }, "fgac: lookup");
+      return [];
+    }
+    const subject = this.mode.subject;
+    const ids = await this.call("lookup", fields, () =>
+      this.ctx.port.lookup({ subject, resourceType, permission: perm }),
+    );
+    if (ids === null) {
+      this.ctx.logger.info({ fgac: "lookup", ...fields, unscoped: true }, "fgac: lookup");
+      return null;
+    }
+    if (!Array.isArray(ids) || !ids.every(isValidId)) throw this.malformed("lookup", fields);
+    const unique = [...new Set(ids)];
+    this.ctx.logger.info({ fgac: "lookup", ...fields, count: unique.length }, "fgac: lookup");
+    return unique;
+  }
+
+  private async write(
+    op: "grant" | "revoke" | "register" | "deregister",
+    resource: Resource,
+    extra: Record<string, unknown>,
+    fn: (subject: Subject) => Promise<WriteResult>,
+  ): Promise<WriteResult> {
+    assertResource(resource);
+    const fields = { resourceType: resource.type, resourceId: resource.id, ...extra };
+    if (this.mode.kind === "bypass") {
+      this.ctx.logger.info({ fgac: op, ...fields, skipped: true, bypass: true, reason: this.mode.reason }, `fgac: ${op} skipped (bypass)`);
+      return {};
+    }
+    if (this.mode.kind === "anonymous") throw new UnauthenticatedError();
+    const subject = this.mode.subject;
+    const result = await this.call(op, fields, () => fn(subject));
+    this.ctx.logger.info({ fgac: op, ...fields }, `fgac: ${op}`);
+    return result ?? {};
+  }
+
+  async grant(resource: Resource, relation = "owner"): Promise<WriteResult> {
+    assertPermission(relation);
+    return this.write("grant", resource, { relation }, (subject) =>
+      this.ctx.port.grant({ subject, resource, relation }),
+    );
+  }
+
+  async revoke(resource: Resource, relation = "owner"): Promise<WriteResult> {
+    assertPermission(relation);
+    return this.write("revoke", resource, { relation }, (subject) =>
+      this.ctx.port.revoke({ subject, resource, relation }),
+    );
+  }
+
+  async register(resource: Resource, options: RegisterOptions = {}): Promise<WriteResult> {
+    const { parent } = options;
+    if (parent !== undefined) assertResource(parent);
+    const extra = parent ? { parentType: parent.type, parentId: parent.id } : {};
+    return this.write("register", resource, extra, (subject) =>
+      this.ctx.port.register(parent ? { subject, resource, parent } : { subject, resource }),
+    );
+  }
+
+  async deregister(resource: Resource): Promise<WriteResult> {
+    return this.write("deregister", resource, {}, () => this.ctx.port.deregister({ resource }));
+  }
+}

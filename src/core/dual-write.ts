@@ -1,0 +1,121 @@
+import type { RequestAuthorizer } from "./authorizer.js";
+import { isFgacError } from "./errors.js";
+import type { Resource } from "./resources.js";
+
+/** What {@link DualWriteOptions.onOrphan} receives: an authorization entry that may remain. */
+export interface OrphanReport {
+  /** The resource whose authorization edges could not be removed. */
+  resource: Resource;
+  /** Where it happened: compensation after a failed insert, or after a delete. */
+  phase: "compensate" | "delete";
+  /** The deregister error. */
+  error: unknown;
+}
+
+/** Options of {@link createRegistered} and {@link deleteDeregistered}. */
+export interface DualWriteOptions {
+  /** Called when a deregister fails, so the orphan can be queued for clean-up. */
+  onOrphan?: (report: OrphanReport) => void;
+}
+
+/** What {@link createRegistered} registers. */
+export interface RegisteredTarget {
+  resource: Resource;
+  parent?: Resource;
+}
+
+function errorCode(error: unknown): string {
+  return isFgacError(error) ? error.code : "error";
+}
+
+function reportOrphan(
+  authz: RequestAuthorizer,
+  report: OrphanReport,
+  options: DualWriteOptions,
+): void {
+  authz.logger.warn(
+    {
+      fgac: "deregister",
+      phase: report.phase,
+      resourceType: report.resource.type,
+      resourceId: report.resource.id,
+      error: errorCode(report.error),
+    },
+    "fgac: deregister failed; authorization entry may be orphaned",
+  );
+  try {
+    options.onOrphan?.(report);
+  } catch {
+    // A failing hook must not turn a completed operation into a failure.
+  }
+}
+
+/**
+ * The create half of the dual write: register in the authorization store BEFORE the database
+ * insert (fail closed), compensating if the insert fails.
+ *
+ * 1. `register` fails: the error propagates and `write` is never called;
+ * 2. `write` fails: deregister (best effort; a failure is logged and reported to `onOrphan`),
+ *    then the write's error is rethrown.
+ *
+ * @param authz - the request's authorizer (with a subject: anonymous callers are rejected)
+ * @param target - the resource and its parent
+ * @param write - the database insert
+ * @param options - `onOrphan`
+ * @returns what `write` returned
+ * @throws {@link UnauthenticatedError} without a subject; the register or write error otherwise
+ * @example
+ * ```ts
+ * const row = await createRegistered(authz, { resource: apiKey(id), parent: agent(agentId) },
+ *   () => db.insertApiKey({ id, agentId, name }));
+ * ```
+ */
+export async function createRegistered<T>(
+  authz: RequestAuthorizer,
+  target: RegisteredTarget,
+  write: () => Promise<T> | T,
+  options: DualWriteOptions = {},
+): Promise<T> {
+  await authz.register(target.resource, target.parent ? { parent: target.parent } : {});
+  try {
+    return await write();
+  } catch (writeError) {
+    try {
+      await authz.deregister(target.resource);
+    } catch (error) {
+      reportOrphan(authz, { resource: target.resource, phase: "compensate", error }, options);
+    }
+    throw writeError;
+  }
+}
+
+/**
+ * The delete half of the dual write: delete from the database first, then deregister best
+ * effort. A deregister failure is logged as a possible orphan and reported to `onOrphan`; the
+ * delete still succeeds.
+ *
+ * @param authz - the request's authorizer
+ * @param resource - the resource being deleted
+ * @param remove - the database delete
+ * @param options - `onOrphan`
+ * @returns what `remove` returned
+ * @throws whatever `remove` throws (and then nothing is deregistered)
+ * @example
+ * ```ts
+ * await deleteDeregistered(authz, apiKey(id), () => db.deleteApiKey(id));
+ * ```
+ */
+export async function deleteDeregistered<T>(
+  authz: RequestAuthorizer,
+  resource: Resource,
+  remove: () => Promise<T> | T,
+  options: DualWriteOptions = {},
+): Promise<T> {
+  const result = await remove();
+  try {
+    await authz.deregister(resource);
+  } catch (error) {
+    reportOrphan(authz, { resource, phase: "delete", error }, options);
+  }
+  return result;
+}

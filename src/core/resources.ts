@@ -1,0 +1,216 @@
+import { z } from "zod";
+import { ConfigurationError, InvalidIdentifierError } from "./errors.js";
+
+declare const permissionBrand: unique symbol;
+
+/**
+ * A protected object: a type and an id. `P` (types only) carries the permission names the
+ * kind declared, so a wrong permission does not compile.
+ */
+export type Resource<T extends string = string, P extends string = string> = {
+  readonly type: T;
+  readonly id: string;
+  /** Type-level only: never present at runtime. */
+  readonly [permissionBrand]?: P;
+};
+
+/** Who acts: a user, a service account, or a set such as `tenant:t1#member`. */
+export type Subject = { readonly type: string; readonly id: string; readonly relation?: string };
+
+/** The permission names a resource (or kind) allows, `string` when it declared none. */
+export type PermissionOf<R> = R extends Resource<string, infer P> ? P : string;
+
+/**
+ * SpiceDB's object-id rule. `*` is SpiceDB's wildcard subject and is never a valid resource id.
+ */
+const OBJECT_ID = /^[a-zA-Z0-9/_|\-=+]{1,1024}$/;
+/** SpiceDB's definition-name rule (with optional `prefix/`). */
+const TYPE_NAME = /^([a-z][a-z0-9_]{1,62}[a-z0-9]\/)*[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
+const RELATION_NAME = /^[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
+
+/**
+ * True when `id` is an object id SpiceDB accepts (`^[a-zA-Z0-9/_|\-=+]{1,1024}$`).
+ * Use it to reject untrusted ids before any backend call.
+ */
+export function isValidId(id: unknown): id is string {
+  return typeof id === "string" && OBJECT_ID.test(id);
+}
+
+/** True when `name` is a valid SpiceDB type (definition) name. */
+export function isValidTypeName(name: unknown): name is string {
+  return typeof name === "string" && TYPE_NAME.test(name);
+}
+
+/** True when `name` is a valid SpiceDB relation or permission name. */
+export function isValidRelationName(name: unknown): name is string {
+  return typeof name === "string" && RELATION_NAME.test(name);
+}
+
+/** Throws {@link InvalidIdentifierError} (whose message never repeats the id) unless valid. */
+export function assertValidId(id: unknown): asserts id is string {
+  if (!isValidId(id)) throw new InvalidIdentifierError();
+}
+
+/** A resource type as a callable factory: `apiKey("k1")` is `{ type: "api_key", id: "k1" }`. */
+export interface ResourceKind<T extends string = string, P extends string = string> {
+  /**
+   * Builds a resource of this kind.
+   * @throws {@link InvalidIdentifierError} for an id SpiceDB would reject
+   */
+  (id: string): Resource<T, P>;
+  /** The library-side type name. */
+  readonly type: T;
+  /** The constant 404 message for this kind. It never contains an identifier. */
+  readonly notFoundMessage: string;
+  /** The permissions this kind declared (empty when it declared none). */
+  readonly permissions: readonly P[];
+  /** True when `id` is valid for this kind (same rule as {@link isValidId}). */
+  isValidId(id: unknown): id is string;
+}
+
+/** Options of {@link defineResource}. */
+export interface DefineResourceOptions<P extends string> {
+  /** Constant 404 message. Default `"Not found."`. Must not contain any identifier. */
+  notFoundMessage?: string;
+  /** Permission names (`as const`) that make a wrong permission a compile error. */
+  permissions?: readonly P[];
+}
+
+const DEFAULT_NOT_FOUND = "Not found.";
+const registry = new Map<string, ResourceKind>();
+
+const optionsSchema = z.object({
+  notFoundMessage: z.string().min(1).max(200).optional(),
+  permissions: z.array(z.string().regex(RELATION_NAME)).readonly().optional(),
+});
+
+/**
+ * Defines a resource kind: a typed factory with an identifier-free not-found message.
+ *
+ * @param type - the library-side type name (a valid SpiceDB type name)
+ * @param options - `notFoundMessage` and `permissions`
+ * @returns a callable {@link ResourceKind}
+ * @throws {@link ConfigurationError} for an invalid type name or options
+ * @example
+ * ```ts
+ * const task = defineResource("task", {
+ *   notFoundMessage: "Task not found.",
+ *   permissions: ["read", "update", "delete"] as const,
+ * });
+ * await authz.check(task("t1"), "read");
+ * ```
+ */
+export function defineResource<const T extends string, const P extends string = string>(
+  type: T,
+  options: DefineResourceOptions<P> = {},
+): ResourceKind<T, P> {
+  if (!isValidTypeName(type)) {
+    throw new ConfigurationError(`defineResource: "${String(type)}" is not a valid type name`);
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ConfigurationError(`defineResource("${type}"): invalid options: ${parsed.error.message}`);
+  }
+  const notFoundMessage = options.notFoundMessage ?? DEFAULT_NOT_FOUND;
+  const permissions = Object.freeze([...(options.permissions ?? [])]) as readonly P[];
+  const kind = ((id: string): Resource<T, P> => {
+    assertValidId(id);
+    return Object.freeze({ type, id });
+  }) as ResourceKind<T, P>;
+  Object.defineProperties(kind, {
+    type: { value: type, enumerable: true },
+    notFoundMessage: { value: notFoundMessage, enumerable: true },
+    permissions: { value: permissions, enumerable: true },
+    isValidId: { value: isValidId, enumerable: true },
+  });
+  registry.set(type, kind as unknown as ResourceKind);
+  return kind;
+}
+
+/**
+ * The 404 message registered for a resource type by {@link defineResource}, or the generic
+ * `"Not found."`.
+ */
+export function notFoundMessageFor(type: string): string {
+  return registry.get(type)?.notFoundMessage ?? DEFAULT_NOT_FOUND;
+}
+
+/** Permissions the agentex reference uses. */
+export type AgentexPermission = "create" | "read" | "update" | "delete" | "execute" | "cancel";
+const AGENTEX_PERMISSIONS = ["create", "read", "update", "delete", "execute", "cancel"] as const;
+
+/** The agent kind of the agentex reference. */
+export const agent: ResourceKind<"agent", AgentexPermission> = defineResource("agent", {
+  notFoundMessage: "Agent not found.",
+  permissions: AGENTEX_PERMISSIONS,
+});
+
+/** The agent api key kind of the agentex reference (schema type `agent_api_key`). */
+export const apiKey: ResourceKind<"api_key", AgentexPermission> = defineResource("api_key", {
+  notFoundMessage: "Agent api_key not found.",
+  permissions: AGENTEX_PERMISSIONS,
+});
+
+/** The task kind of the agentex reference. */
+export const task: ResourceKind<"task", AgentexPermission> = defineResource("task", {
+  notFoundMessage: "Task not found.",
+  permissions: AGENTEX_PERMISSIONS,
+});
+
+/** The tenant kind: agents are registered under a tenant. */
+export const tenant: ResourceKind<"tenant", string> = defineResource("tenant", {
+  notFoundMessage: "Tenant not found.",
+});
+
+/** The constant 404 message for api keys: `"Agent api_key not found."`. */
+export const API_KEY_NOT_FOUND_MESSAGE: string = apiKey.notFoundMessage;
+
+/**
+ * A user subject.
+ * @throws {@link InvalidIdentifierError} for an invalid id
+ */
+export function user(id: string): Subject {
+  assertValidId(id);
+  return Object.freeze({ type: "user", id });
+}
+
+/**
+ * A service-account subject.
+ * @throws {@link InvalidIdentifierError} for an invalid id
+ */
+export function serviceAccount(id: string): Subject {
+  assertValidId(id);
+  return Object.freeze({ type: "service_account", id });
+}
+
+/**
+ * A subject set, e.g. `subjectSet(tenant("t1"), "member")` for every member of tenant t1.
+ * @throws {@link InvalidIdentifierError} for an invalid relation
+ */
+export function subjectSet(resource: Resource, relation: string): Subject {
+  assertValidId(resource.id);
+  if (!isValidRelationName(relation)) throw new InvalidIdentifierError();
+  return Object.freeze({ type: resource.type, id: resource.id, relation });
+}
+
+/** Throws {@link InvalidIdentifierError} unless `resource` is a well-formed resource. */
+export function assertResource(resource: unknown): asserts resource is Resource {
+  const r = resource as Resource | null | undefined;
+  if (typeof r !== "object" || r === null || !isValidTypeName(r.type) || !isValidId(r.id)) {
+    throw new InvalidIdentifierError();
+  }
+}
+
+/** Throws {@link InvalidIdentifierError} unless `subject` is a well-formed subject. */
+export function assertSubject(subject: unknown): asserts subject is Subject {
+  const s = subject as Subject | null | undefined;
+  if (
+    typeof s !== "object" ||
+    s === null ||
+    !isValidTypeName(s.type) ||
+    !(isValidId(s.id) || s.id === "*") ||
+    (s.relation !== undefined && !isValidRelationName(s.relation))
+  ) {
+    throw new InvalidIdentifierError();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * fgac: fine-grained, relationship-based authorization for Node web services.
+ *
+ * The core: resources and subjects, errors and their HTTP mapping, the authorization port,
+ * the authorizer (deadlines, fail-closed answers, collapse to 404, subject-free logging), list
+ * filtering and the dual-write helpers. It never loads a framework, gRPC or a native library.
+ *
+ * @module fgac
+ */
+export {
+  type Authorizer,
+  type AuthorizerOptions,
+  type CheckOrNotFoundOptions,
+  type CollapsePolicy,
+  createAuthorizer,
+  type Logger,
+  type RegisterOptions,
+  type RequestAuthorizer,
+  silentLogger,
+} from "./core/authorizer.js";
+export { collapseToNotFound } from "./core/collapse.js";
+export {
+  createRegistered,
+  type DualWriteOptions,
+  deleteDeregistered,
+  type OrphanReport,
+  type RegisteredTarget,
+} from "./core/dual-write.js";
+export {
+  AuthorizationError,
+  AuthorizationUnavailableError,
+  ConfigurationError,
+  ConflictError,
+  type ErrorBodyInput,
+  type ErrorResponse,
+  FgacError,
+  type FgacErrorOptions,
+  INTERNAL_ERROR_MESSAGE,
+  InvalidIdentifierError,
+  isFgacError,
+  NotFoundError,
+  type ToErrorResponseOptions,
+  toErrorResponse,
+  UnauthenticatedError,
+} from "./core/errors.js";
+export { withAuthorizedIds } from "./core/list-filter.js";
+export {
+  type AuthorizationPort,
+  type CheckRequest,
+  type Consistency,
+  DEFAULT_RELATION,
+  type DeregisterRequest,
+  type LookupRequest,
+  type RegisterRequest,
+  type RelationRequest,
+  type WriteResult,
+} from "./core/port.js";
+export {
+  API_KEY_NOT_FOUND_MESSAGE,
+  type AgentexPermission,
+  agent,
+  apiKey,
+  assertValidId,
+  type DefineResourceOptions,
+  defineResource,
+  isValidId,
+  isValidRelationName,
+  isValidTypeName,
+  notFoundMessageFor,
+  type PermissionOf,
+  type Resource,
+  type ResourceKind,
+  type Subject,
+  serviceAccount,
+  subjectSet,
+  task,
+  tenant,
+  user,
+} from "./core/resources.js";

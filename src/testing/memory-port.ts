@@ -1,0 +1,263 @@
+import { AuthorizationUnavailableError, ConflictError } from "../core/errors.js";
+import {
+  type AuthorizationPort,
+  type CheckRequest,
+  DEFAULT_RELATION,
+  type DeregisterRequest,
+  type LookupRequest,
+  type RegisterRequest,
+  type RelationRequest,
+  type WriteResult,
+} from "../core/port.js";
+import { assertResource, assertSubject, type Resource, type Subject } from "../core/resources.js";
+
+/**
+ * An explicit allow rule. Every field given must match; a field left out matches anything.
+ * `{ subject: user("alice"), resource: { type: "api_key" }, permission: "read" }` lets alice
+ * read every api key.
+ */
+export interface AllowRule {
+  subject?: { type: string; id?: string; relation?: string };
+  resource?: { type: string; id?: string };
+  permission?: string | readonly string[];
+}
+
+/** One recorded port call. */
+export type MemoryPortCall =
+  | { op: "check"; req: CheckRequest }
+  | { op: "checkMany"; req: readonly CheckRequest[] }
+  | { op: "lookup"; req: LookupRequest }
+  | { op: "grant" | "revoke"; req: RelationRequest }
+  | { op: "register"; req: RegisterRequest }
+  | { op: "deregister"; req: DeregisterRequest };
+
+/** A port operation name. */
+export type MemoryPortOp = MemoryPortCall["op"];
+
+/** A stored edge. */
+export interface MemoryEdge {
+  resource: Resource;
+  relation: string;
+  subject: Subject;
+}
+
+/** Options of {@link memoryPort}. */
+export interface MemoryPortOptions {
+  /** Initial allow rules. */
+  allow?: readonly AllowRule[];
+  /** Owner relation (default `"owner"`): an owner edge grants every permission. */
+  ownerRelation?: string;
+  /** Resource type -> relation to its parent used by `register` (default `"parent"`). */
+  parentRelations?: Record<string, string>;
+}
+
+/** What {@link MemoryPort.fail} injects. */
+export interface FailOptions {
+  /** Only these operations fail (default: every operation). */
+  ops?: readonly MemoryPortOp[];
+  /** Fail this many times, then recover (default: until {@link MemoryPort.recover}). */
+  times?: number;
+  /** Never settle instead of rejecting, to exercise deadlines. */
+  hang?: boolean;
+}
+
+/** The in-memory port with its test controls. */
+export interface MemoryPort extends AuthorizationPort {
+  /** Every call, in order. */
+  readonly calls: readonly MemoryPortCall[];
+  /** The edges written by grant and register. */
+  readonly edges: readonly MemoryEdge[];
+  /** Adds an allow rule. */
+  allow(rule: AllowRule): this;
+  /** Makes calls fail (default: `AuthorizationUnavailableError`) to test fail-closed paths. */
+  fail(error?: unknown, options?: FailOptions): this;
+  /** Stops failing. */
+  recover(): this;
+  /** Forgets calls, edges, rules and failures. */
+  reset(): this;
+  /** Calls of one operation. */
+  callsOf<O extends MemoryPortOp>(op: O): Extract<MemoryPortCall, { op: O }>[];
+}
+
+function sameSubject(a: Subject, b: Subject): boolean {
+  return a.type === b.type && a.id === b.id && (a.relation ?? "") === (b.relation ?? "");
+}
+
+function sameResource(a: Resource, b: Resource): boolean {
+  return a.type === b.type && a.id === b.id;
+}
+
+/**
+ * An in-memory {@link AuthorizationPort} for users' unit tests. It denies by default; it allows
+ * what explicit {@link AllowRule}s allow, plus direct edges written through it (an owner edge
+ * grants every permission, any other edge grants the permission of the same name). There is
+ * no schema: no inheritance through parents, no tenant gate. Use the embedded SpiceDB to test
+ * real policies.
+ *
+ * @param options - initial rules, owner and parent relations
+ * @returns the port, with `calls`, `allow`, `fail`, `recover` and `reset`
+ * @example
+ * ```ts
+ * const port = memoryPort({ allow: [{ subject: user("alice"), resource: { type: "api_key" } }] });
+ * port.fail(undefined, { ops: ["check"], times: 1 }); // the next check rejects
+ * ```
+ */
+export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
+  const owner = options.ownerRelation ?? DEFAULT_RELATION;
+  const parentRelations = { ...options.parentRelations };
+  let rules: AllowRule[] = [...(options.allow ?? [])];
+  let edges: MemoryEdge[] = [];
+  let calls: MemoryPortCall[] = [];
+  let failure: { error: unknown; ops?: readonly MemoryPortOp[]; remaining: number; hang: boolean } | undefined;
+  let version = 0;
+
+  const token = (): WriteResult => ({ token: `memory-${++version}` });
+
+  async function enter(call: MemoryPortCall): Promise<void> {
+    calls.push(call);
+    if (!failure) return;
+    if (failure.ops && !failure.ops.includes(call.op)) return;
+    if (failure.remaining <= 0) return;
+    failure.remaining -= 1;
+    if (failure.hang) await new Promise<never>(() => {});
+    throw failure.error;
+  }
+
+  function ruleAllows(rule: AllowRule, req: CheckRequest): boolean {
+    if (rule.subject) {
+      const s = rule.subject;
+      if (s.type !== req.subject.type) return false;
+      if (s.id !== undefined && s.id !== req.subject.id) return false;
+      if (s.relation !== undefined && s.relation !== req.subject.relation) return false;
+    }
+    if (rule.resource) {
+      if (rule.resource.type !== req.resource.type) return false;
+      if (rule.resource.id !== undefined && rule.resource.id !== req.resource.id) return false;
+    }
+    if (rule.permission !== undefined) {
+      const perms = typeof rule.permission === "string" ? [rule.permission] : rule.permission;
+      if (!perms.includes(req.permission)) return false;
+    }
+    return true;
+  }
+
+  function decide(req: CheckRequest): boolean {
+    assertSubject(req.subject);
+    assertResource(req.resource);
+    if (rules.some((r) => ruleAllows(r, req))) return true;
+    return edges.some(
+      (e) =>
+        sameResource(e.resource, req.resource) &&
+        sameSubject(e.subject, req.subject) &&
+        (e.relation === owner || e.relation === req.permission),
+    );
+  }
+
+  const port: MemoryPort = {
+    get calls() {
+      return calls;
+    },
+    get edges() {
+      return edges;
+    },
+    allow(rule) {
+      rules.push(rule);
+      return port;
+    },
+    fail(error = new AuthorizationUnavailableError(), failOptions = {}) {
+      failure = {
+        error,
+        remaining: failOptions.times ?? Number.POSITIVE_INFINITY,
+        hang: failOptions.hang ?? false,
+        ...(failOptions.ops ? { ops: failOptions.ops } : {}),
+      };
+      return port;
+    },
+    recover() {
+      failure = undefined;
+      return port;
+    },
+    reset() {
+      rules = [];
+      edges = [];
+      calls = [];
+      failure = undefined;
+      return port;
+    },
+    callsOf(op) {
+      return calls.filter((c) => c.op === op) as never;
+    },
+    async check(req) {
+      await enter({ op: "check", req });
+      return decide(req);
+    },
+    async checkMany(reqs) {
+      await enter({ op: "checkMany", req: reqs });
+      return reqs.map(decide);
+    },
+    async lookup(req) {
+      await enter({ op: "lookup", req });
+      assertSubject(req.subject);
+      const probe = (id: string): CheckRequest => ({
+        subject: req.subject,
+        resource: { type: req.resourceType, id },
+        permission: req.permission,
+      });
+      // A rule that allows a whole type for this subject means "unscoped".
+      const wholeType = rules.some((r) => r.resource?.id === undefined && ruleAllows(r, probe("x")));
+      if (wholeType) return null;
+      const candidates = new Set<string>();
+      for (const r of rules) if (r.resource?.type === req.resourceType && r.resource.id) candidates.add(r.resource.id);
+      for (const e of edges) if (e.resource.type === req.resourceType) candidates.add(e.resource.id);
+      return [...candidates].filter((id) => decide(probe(id)));
+    },
+    async grant(req) {
+      await enter({ op: "grant", req });
+      assertSubject(req.subject);
+      assertResource(req.resource);
+      const relation = req.relation ?? owner;
+      const exists = edges.some(
+        (e) => sameResource(e.resource, req.resource) && e.relation === relation && sameSubject(e.subject, req.subject),
+      );
+      if (!exists) edges.push({ resource: req.resource, relation, subject: req.subject });
+      return token();
+    },
+    async revoke(req) {
+      await enter({ op: "revoke", req });
+      const relation = req.relation ?? owner;
+      edges = edges.filter(
+        (e) => !(sameResource(e.resource, req.resource) && e.relation === relation && sameSubject(e.subject, req.subject)),
+      );
+      return token();
+    },
+    async register(req) {
+      await enter({ op: "register", req });
+      assertSubject(req.subject);
+      assertResource(req.resource);
+      if (req.parent) assertResource(req.parent);
+      const parentRelation = parentRelations[req.resource.type] ?? "parent";
+      const mine = edges.filter((e) => sameResource(e.resource, req.resource));
+      const owners = mine.filter((e) => e.relation === owner);
+      const parents = mine.filter((e) => e.relation === parentRelation);
+      if (owners.length > 0 || parents.length > 0) {
+        const sameOwner = owners.length === 1 && sameSubject(owners[0]!.subject, req.subject);
+        const sameParent = req.parent
+          ? parents.length === 1 && sameSubject(parents[0]!.subject, req.parent)
+          : parents.length === 0;
+        if (sameOwner && sameParent) return {};
+        throw new ConflictError();
+      }
+      edges.push({ resource: req.resource, relation: owner, subject: req.subject });
+      if (req.parent) edges.push({ resource: req.resource, relation: parentRelation, subject: req.parent });
+      return token();
+    },
+    async deregister(req) {
+      await enter({ op: "deregister", req });
+      assertResource(req.resource);
+      edges = edges.filter((e) => !sameResource(e.resource, req.resource));
+      return token();
+    },
+    async close() {},
+  };
+  return port;
+}

