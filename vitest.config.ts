@@ -8,6 +8,10 @@ export default defineConfig({
     // The embedded SpiceDB and PGlite are heavy; two cores on CI.
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.test.json" },
+    typecheck: {
+      enabled: true,
+      include: ["test/**/*.test-d.ts"],
+      tsconfig: "./tsconfig.test.json",
+    },
   },
 });

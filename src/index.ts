@@ -56,8 +56,8 @@ export {
   type WriteResult,
 } from "./core/port.js";
 export {
-  API_KEY_NOT_FOUND_MESSAGE,
   type AgentexPermission,
+  API_KEY_NOT_FOUND_MESSAGE,
   agent,
   apiKey,
   assertValidId,

@@ -24,9 +24,13 @@ import {
 
 /** A pino-shaped logger. The library never passes it the subject. */
 export interface Logger {
+  /** Decisions and writes. */
   info(obj: Record<string, unknown>, msg?: string): void;
+  /** Bypasses and possible orphans. */
   warn(obj: Record<string, unknown>, msg?: string): void;
+  /** Backend failures (the error code only, never the backend's message). */
   error(obj: Record<string, unknown>, msg?: string): void;
+  /** Unused by the library today; part of the pino shape. */
   debug(obj: Record<string, unknown>, msg?: string): void;
 }
 
@@ -182,7 +186,9 @@ const DEFAULT_TIMEOUT_MS = 2000;
 export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new ConfigurationError(`createAuthorizer: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+    throw new ConfigurationError(
+      `createAuthorizer: ${parsed.error.issues.map((i) => i.message).join("; ")}`,
+    );
   }
   const port = options.port;
   const logger = options.logger ?? silentLogger;
@@ -194,7 +200,10 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     port,
     forSubject(subject) {
       if (subject !== null) assertSubject(subject);
-      return new BoundAuthorizer(ctx, subject === null ? { kind: "anonymous" } : { kind: "subject", subject });
+      return new BoundAuthorizer(
+        ctx,
+        subject === null ? { kind: "anonymous" } : { kind: "subject", subject },
+      );
     },
     bypass(reason) {
       if (typeof reason !== "string" || reason.trim() === "") {
@@ -239,7 +248,11 @@ class BoundAuthorizer implements RequestAuthorizer {
   }
 
   /** Runs a port call under the deadline; anything that is not an FgacError fails closed. */
-  private async call<T>(op: string, fields: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    op: string,
+    fields: Record<string, unknown>,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new AuthorizationUnavailableError()), this.ctx.timeoutMs);
@@ -247,7 +260,9 @@ class BoundAuthorizer implements RequestAuthorizer {
     try {
       return await Promise.race([Promise.resolve().then(fn), deadline]);
     } catch (error) {
-      const mapped = isFgacError(error) ? error : new AuthorizationUnavailableError(undefined, { cause: error });
+      const mapped = isFgacError(error)
+        ? error
+        : new AuthorizationUnavailableError(undefined, { cause: error });
       // Only the error code: a backend's message can contain the subject.
       this.ctx.logger.error({ fgac: op, ...fields, error: mapped.code }, `fgac: ${op} failed`);
       throw mapped;
@@ -279,7 +294,11 @@ class BoundAuthorizer implements RequestAuthorizer {
     if (this.mode.kind === "bypass") return permissions.map(() => true);
     if (this.mode.kind === "anonymous") return permissions.map(() => false);
     const subject = this.mode.subject;
-    const fields = { resourceType: resource.type, resourceId: resource.id, permission: permissions.join(",") };
+    const fields = {
+      resourceType: resource.type,
+      resourceId: resource.id,
+      permission: permissions.join(","),
+    };
     if (permissions.length === 1) {
       const answer = await this.call("check", fields, () =>
         this.ctx.port.check({ subject, resource, permission: permissions[0] as string }),
@@ -287,7 +306,11 @@ class BoundAuthorizer implements RequestAuthorizer {
       if (typeof answer !== "boolean") throw this.malformed("check", fields);
       return [answer];
     }
-    const reqs: CheckRequest[] = permissions.map((permission) => ({ subject, resource, permission }));
+    const reqs: CheckRequest[] = permissions.map((permission) => ({
+      subject,
+      resource,
+      permission,
+    }));
     const answers = await this.call("checkMany", fields, () => this.ctx.port.checkMany(reqs));
     if (
       !Array.isArray(answers) ||
@@ -336,7 +359,8 @@ class BoundAuthorizer implements RequestAuthorizer {
     const [allowed = false, readable = false] = answers;
     this.logDecision("check", resource, permission, allowed);
     if (allowed) return;
-    if (policy === "unless-readable" && permission !== "read" && readable) throw new AuthorizationError();
+    if (policy === "unless-readable" && permission !== "read" && readable)
+      throw new AuthorizationError();
     throw new NotFoundError(message);
   }
 
@@ -350,11 +374,17 @@ class BoundAuthorizer implements RequestAuthorizer {
     assertPermission(perm);
     const fields = { resourceType, permission: perm };
     if (this.mode.kind === "bypass") {
-      this.ctx.logger.info({ fgac: "lookup", ...fields, unscoped: true, bypass: true, reason: this.mode.reason }, "fgac: lookup bypassed");
+      this.ctx.logger.info(
+        { fgac: "lookup", ...fields, unscoped: true, bypass: true, reason: this.mode.reason },
+        "fgac: lookup bypassed",
+      );
       return null;
     }
     if (this.mode.kind === "anonymous") {
-      this.ctx.logger.info({ fgac: "lookup", ...fields, count: 0, anonymous: true }, "fgac: lookup");
+      this.ctx.logger.info(
+        { fgac: "lookup", ...fields, count: 0, anonymous: true },
+        "fgac: lookup",
+      );
       return [];
     }
     const subject = this.mode.subject;
@@ -380,7 +410,10 @@ class BoundAuthorizer implements RequestAuthorizer {
     assertResource(resource);
     const fields = { resourceType: resource.type, resourceId: resource.id, ...extra };
     if (this.mode.kind === "bypass") {
-      this.ctx.logger.info({ fgac: op, ...fields, skipped: true, bypass: true, reason: this.mode.reason }, `fgac: ${op} skipped (bypass)`);
+      this.ctx.logger.info(
+        { fgac: op, ...fields, skipped: true, bypass: true, reason: this.mode.reason },
+        `fgac: ${op} skipped (bypass)`,
+      );
       return {};
     }
     if (this.mode.kind === "anonymous") throw new UnauthenticatedError();

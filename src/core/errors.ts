@@ -29,7 +29,10 @@ export class AuthorizationError extends FgacError {
   override readonly name = "AuthorizationError" as const;
   readonly code = "forbidden" as const;
   readonly status = 403 as const;
-  constructor(message = "You do not have permission to perform this action.", options?: FgacErrorOptions) {
+  constructor(
+    message = "You do not have permission to perform this action.",
+    options?: FgacErrorOptions,
+  ) {
     super(message, options);
   }
 }
@@ -160,7 +163,10 @@ export const INTERNAL_ERROR_MESSAGE = "Internal server error.";
  * res.writeHead(status, headers).end(body);
  * ```
  */
-export function toErrorResponse(error: unknown, options: ToErrorResponseOptions = {}): ErrorResponse {
+export function toErrorResponse(
+  error: unknown,
+  options: ToErrorResponseOptions = {},
+): ErrorResponse {
   let status = 500;
   let message = INTERNAL_ERROR_MESSAGE;
   let code = "internal_error";

@@ -109,7 +109,9 @@ export function defineResource<const T extends string, const P extends string = 
   }
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new ConfigurationError(`defineResource("${type}"): invalid options: ${parsed.error.message}`);
+    throw new ConfigurationError(
+      `defineResource("${type}"): invalid options: ${parsed.error.message}`,
+    );
   }
   const notFoundMessage = options.notFoundMessage ?? DEFAULT_NOT_FOUND;
   const permissions = Object.freeze([...(options.permissions ?? [])]) as readonly P[];

@@ -36,7 +36,11 @@ export interface EmbeddedSpiceDB {
 /** Port options matching {@link agentexSchema}: the type map and parent relations. */
 export const agentexPortOptions: SpiceDBPortOptions = Object.freeze({
   types: Object.freeze({ api_key: "agent_api_key" }),
-  parentRelations: Object.freeze({ api_key: "parent_agent", agent: "tenant", task: "parent_agent" }),
+  parentRelations: Object.freeze({
+    api_key: "parent_agent",
+    agent: "tenant",
+    task: "parent_agent",
+  }),
 });
 
 /** SpiceDB accepts at most this many updates in one WriteRelationships call. */
@@ -47,7 +51,7 @@ const RELATIONSHIP_STRING =
 
 /**
  * Parses `"resource_type:id#relation@subject_type:id[#relation]"`.
- * @throws {@link ConfigurationError} naming the position of the bad entry (never its ids)
+ * @throws `ConfigurationError` naming the position of the bad entry (never its ids)
  */
 export function parseRelationship(text: string, index = 0): Relationship {
   const m = RELATIONSHIP_STRING.exec(text.trim());
@@ -60,7 +64,9 @@ export function parseRelationship(text: string, index = 0): Relationship {
   const relationship: Relationship = {
     resource: { type: rt as string, id: rid as string },
     relation: rel as string,
-    subject: srel ? { type: st as string, id: sid as string, relation: srel } : { type: st as string, id: sid as string },
+    subject: srel
+      ? { type: st as string, id: sid as string, relation: srel }
+      : { type: st as string, id: sid as string },
   };
   return relationship;
 }
@@ -78,7 +84,10 @@ function toProto(r: Relationship | string, index: number): v1.Relationship {
     throw new ConfigurationError(`relationships[${index}]: invalid type, id or relation`);
   }
   return v1.Relationship.create({
-    resource: v1.ObjectReference.create({ objectType: rel.resource.type, objectId: rel.resource.id }),
+    resource: v1.ObjectReference.create({
+      objectType: rel.resource.type,
+      objectId: rel.resource.id,
+    }),
     relation: rel.relation,
     subject: v1.SubjectReference.create({
       object: v1.ObjectReference.create({ objectType: rel.subject.type, objectId: rel.subject.id }),
@@ -97,7 +106,7 @@ function toProto(r: Relationship | string, index: number): v1.Relationship {
  *
  * @param options - `schema`, `relationships`, `portOptions`
  * @returns `{ port, client, close }`
- * @throws {@link ConfigurationError} when the schema does not parse or a relationship is invalid
+ * @throws `ConfigurationError` when the schema does not parse or a relationship is invalid
  * @example
  * ```ts
  * const spicedb = await startEmbeddedSpiceDB({
@@ -107,7 +116,9 @@ function toProto(r: Relationship | string, index: number): v1.Relationship {
  * const authorizer = createAuthorizer({ port: spicedb.port });
  * ```
  */
-export async function startEmbeddedSpiceDB(options: EmbeddedSpiceDBOptions): Promise<EmbeddedSpiceDB> {
+export async function startEmbeddedSpiceDB(
+  options: EmbeddedSpiceDBOptions,
+): Promise<EmbeddedSpiceDB> {
   if (typeof options?.schema !== "string" || options.schema.trim() === "") {
     throw new ConfigurationError("startEmbeddedSpiceDB: a schema is required");
   }
@@ -140,7 +151,10 @@ export async function startEmbeddedSpiceDB(options: EmbeddedSpiceDBOptions): Pro
   try {
     for (let i = 0; i < relationships.length; i += MAX_UPDATES_PER_WRITE) {
       const updates = relationships.slice(i, i + MAX_UPDATES_PER_WRITE).map((relationship) =>
-        v1.RelationshipUpdate.create({ operation: v1.RelationshipUpdate_Operation.TOUCH, relationship }),
+        v1.RelationshipUpdate.create({
+          operation: v1.RelationshipUpdate_Operation.TOUCH,
+          relationship,
+        }),
       );
       try {
         await client.promises.writeRelationships(v1.WriteRelationshipsRequest.create({ updates }));
@@ -152,7 +166,8 @@ export async function startEmbeddedSpiceDB(options: EmbeddedSpiceDBOptions): Pro
     await close();
     throw error;
   }
-  const portOptions = options.portOptions ?? (options.schema === agentexSchema ? agentexPortOptions : {});
+  const portOptions =
+    options.portOptions ?? (options.schema === agentexSchema ? agentexPortOptions : {});
   const port = spicedbPort({ client }, portOptions);
   return { port, client, close };
 }

@@ -6,8 +6,8 @@ import {
   isFgacError,
 } from "../core/errors.js";
 
-/** gRPC status names by number. */
-const GRPC_CODES = [
+/** gRPC status names, indexed by their numeric code. */
+export const GRPC_CODES = [
   "OK",
   "CANCELLED",
   "UNKNOWN",

@@ -13,5 +13,10 @@ export {
   type Relationship,
   startEmbeddedSpiceDB,
 } from "./embedded.js";
-export { type GrpcCodeName, grpcStatusOf, mapSpiceDBError } from "./errors.js";
-export { type SpiceDBClient, type SpiceDBConnection, type SpiceDBPortOptions, spicedbPort } from "./port.js";
+export { GRPC_CODES, type GrpcCodeName, grpcStatusOf, mapSpiceDBError } from "./errors.js";
+export {
+  type SpiceDBClient,
+  type SpiceDBConnection,
+  type SpiceDBPortOptions,
+  spicedbPort,
+} from "./port.js";

@@ -1,6 +1,10 @@
 import { v1 } from "@authzed/authzed-node";
 import { z } from "zod";
-import { AuthorizationUnavailableError, ConfigurationError, ConflictError } from "../core/errors.js";
+import {
+  AuthorizationUnavailableError,
+  ConfigurationError,
+  ConflictError,
+} from "../core/errors.js";
 import {
   type AuthorizationPort,
   type CheckRequest,
@@ -22,22 +26,23 @@ import {
 } from "../core/resources.js";
 import { mapSpiceDBError } from "./errors.js";
 
-type Promises = v1.ZedPromiseClientInterface;
-
 /**
  * The part of an `@authzed/authzed-node` client the port uses: `NewClient(...)` and the
  * embedded SpiceDB's `permissions()` both fit.
  */
 export interface SpiceDBClient {
+  /** Promise-style unary calls. */
   promises: Pick<
-    Promises,
+    v1.ZedPromiseClientInterface,
     | "checkPermission"
     | "checkBulkPermissions"
     | "writeRelationships"
     | "deleteRelationships"
     | "readRelationships"
   >;
+  /** Streaming LookupResources (takes a gRPC deadline). */
   lookupResources: v1.ZedClientInterface["lookupResources"];
+  /** Closes the connection, when the port created it. */
   close?: () => void;
 }
 
@@ -89,7 +94,10 @@ const optionsSchema = z.object({
 const connectionSchema = z.union([
   z.object({
     client: z.custom<SpiceDBClient>(
-      (c) => typeof c === "object" && c !== null && typeof (c as { promises?: unknown }).promises === "object",
+      (c) =>
+        typeof c === "object" &&
+        c !== null &&
+        typeof (c as { promises?: unknown }).promises === "object",
     ),
   }),
   z.object({ endpoint: z.string().min(1), token: z.string(), insecure: z.boolean().optional() }),
@@ -109,7 +117,7 @@ const connectionSchema = z.union([
  * @param connection - `{ client }` (an authzed client or the embedded one) or `{ endpoint, token, insecure? }`
  * @param options - type map, owner and parent relations, default consistency
  * @returns the port
- * @throws {@link ConfigurationError} for invalid options
+ * @throws `ConfigurationError` for invalid options
  * @example
  * ```ts
  * const port = spicedbPort({ endpoint: "localhost:50051", token: "secret", insecure: true }, {
@@ -137,7 +145,9 @@ export function spicedbPort(
     client = v1.NewClient(
       connection.token,
       connection.endpoint,
-      connection.insecure ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS : v1.ClientSecurity.SECURE,
+      connection.insecure
+        ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS
+        : v1.ClientSecurity.SECURE,
     );
     owned = true;
   }
@@ -170,13 +180,19 @@ class SpiceDBPort implements AuthorizationPort {
 
   private object(resource: Resource): v1.ObjectReference {
     assertResource(resource);
-    return v1.ObjectReference.create({ objectType: this.typeOf(resource.type), objectId: resource.id });
+    return v1.ObjectReference.create({
+      objectType: this.typeOf(resource.type),
+      objectId: resource.id,
+    });
   }
 
   private subject(subject: Subject): v1.SubjectReference {
     assertSubject(subject);
     return v1.SubjectReference.create({
-      object: v1.ObjectReference.create({ objectType: this.typeOf(subject.type), objectId: subject.id }),
+      object: v1.ObjectReference.create({
+        objectType: this.typeOf(subject.type),
+        objectId: subject.id,
+      }),
       optionalRelation: subject.relation ?? "",
     });
   }
@@ -188,13 +204,20 @@ class SpiceDBPort implements AuthorizationPort {
       (this.newestToken ? { kind: "atLeastAsFresh", token: this.newestToken } : undefined);
     switch (c?.kind) {
       case "fullyConsistent":
-        return v1.Consistency.create({ requirement: { oneofKind: "fullyConsistent", fullyConsistent: true } });
+        return v1.Consistency.create({
+          requirement: { oneofKind: "fullyConsistent", fullyConsistent: true },
+        });
       case "atLeastAsFresh":
         return v1.Consistency.create({
-          requirement: { oneofKind: "atLeastAsFresh", atLeastAsFresh: v1.ZedToken.create({ token: c.token }) },
+          requirement: {
+            oneofKind: "atLeastAsFresh",
+            atLeastAsFresh: v1.ZedToken.create({ token: c.token }),
+          },
         });
       default:
-        return v1.Consistency.create({ requirement: { oneofKind: "minimizeLatency", minimizeLatency: true } });
+        return v1.Consistency.create({
+          requirement: { oneofKind: "minimizeLatency", minimizeLatency: true },
+        });
     }
   }
 
@@ -214,16 +237,28 @@ class SpiceDBPort implements AuthorizationPort {
     }
   }
 
-  private checkItem(req: CheckRequest): { resource: v1.ObjectReference; permission: string; subject: v1.SubjectReference } {
-    if (!isValidRelationName(req.permission)) throw new ConfigurationError("invalid permission name");
-    return { resource: this.object(req.resource), permission: req.permission, subject: this.subject(req.subject) };
+  private checkItem(req: CheckRequest): {
+    resource: v1.ObjectReference;
+    permission: string;
+    subject: v1.SubjectReference;
+  } {
+    if (!isValidRelationName(req.permission))
+      throw new ConfigurationError("invalid permission name");
+    return {
+      resource: this.object(req.resource),
+      permission: req.permission,
+      subject: this.subject(req.subject),
+    };
   }
 
   async check(req: CheckRequest): Promise<boolean> {
     const item = this.checkItem(req);
     const response = await this.rpc(() =>
       this.client.promises.checkPermission(
-        v1.CheckPermissionRequest.create({ ...item, consistency: this.consistency(req.consistency) }),
+        v1.CheckPermissionRequest.create({
+          ...item,
+          consistency: this.consistency(req.consistency),
+        }),
       ),
     );
     return permissionshipToBoolean(response?.permissionship);
@@ -246,7 +281,8 @@ class SpiceDBPort implements AuthorizationPort {
         ),
       );
       const pairs = response?.pairs;
-      if (!Array.isArray(pairs) || pairs.length !== chunk.length) throw new AuthorizationUnavailableError();
+      if (!Array.isArray(pairs) || pairs.length !== chunk.length)
+        throw new AuthorizationUnavailableError();
       pairs.forEach((pair, i) => {
         const asked = chunk[i];
         const echoed = pair.request;
@@ -265,7 +301,9 @@ class SpiceDBPort implements AuthorizationPort {
           results.push(permissionshipToBoolean(pair.response.item.permissionship));
         } else if (pair.response.oneofKind === "error") {
           throw mapSpiceDBError(
-            Object.assign(new Error(pair.response.error.message), { code: pair.response.error.code }),
+            Object.assign(new Error(pair.response.error.message), {
+              code: pair.response.error.code,
+            }),
           );
         } else {
           throw new AuthorizationUnavailableError();
@@ -290,10 +328,13 @@ class SpiceDBPort implements AuthorizationPort {
       () =>
         new Promise<Set<string>>((resolve, reject) => {
           const found = new Set<string>();
-          const stream = this.client.lookupResources(request, { deadline: Date.now() + this.deadlineMs });
+          const stream = this.client.lookupResources(request, {
+            deadline: Date.now() + this.deadlineMs,
+          });
           stream.on("data", (r: v1.LookupResourcesResponse) => {
             // Only definite answers; conditional (caveated) results are not access.
-            if (r.permissionship === v1.LookupPermissionship.HAS_PERMISSION) found.add(r.resourceObjectId);
+            if (r.permissionship === v1.LookupPermissionship.HAS_PERMISSION)
+              found.add(r.resourceObjectId);
           });
           stream.on("error", reject);
           stream.on("end", () => resolve(found));
@@ -302,7 +343,11 @@ class SpiceDBPort implements AuthorizationPort {
     return [...ids];
   }
 
-  private relationship(resource: Resource, relation: string, subject: Subject | Resource): v1.Relationship {
+  private relationship(
+    resource: Resource,
+    relation: string,
+    subject: Subject | Resource,
+  ): v1.Relationship {
     return v1.Relationship.create({
       resource: this.object(resource),
       relation,
@@ -389,13 +434,18 @@ class SpiceDBPort implements AuthorizationPort {
   }
 
   /** Reads the owner and parent edges and compares them with the request. */
-  private async isSameRegistration(req: RegisterRequest, parentRelation: string | undefined): Promise<boolean> {
+  private async isSameRegistration(
+    req: RegisterRequest,
+    parentRelation: string | undefined,
+  ): Promise<boolean> {
     const resource = this.object(req.resource);
     const read = async (relation: string) => {
       const rows = await this.rpc(() =>
         this.client.promises.readRelationships(
           v1.ReadRelationshipsRequest.create({
-            consistency: v1.Consistency.create({ requirement: { oneofKind: "fullyConsistent", fullyConsistent: true } }),
+            consistency: v1.Consistency.create({
+              requirement: { oneofKind: "fullyConsistent", fullyConsistent: true },
+            }),
             relationshipFilter: v1.RelationshipFilter.create({
               resourceType: resource.objectType,
               optionalResourceId: resource.objectId,

@@ -108,7 +108,9 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
   let rules: AllowRule[] = [...(options.allow ?? [])];
   let edges: MemoryEdge[] = [];
   let calls: MemoryPortCall[] = [];
-  let failure: { error: unknown; ops?: readonly MemoryPortOp[]; remaining: number; hang: boolean } | undefined;
+  let failure:
+    | { error: unknown; ops?: readonly MemoryPortOp[]; remaining: number; hang: boolean }
+    | undefined;
   let version = 0;
 
   const token = (): WriteResult => ({ token: `memory-${++version}` });
@@ -204,11 +206,15 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
         permission: req.permission,
       });
       // A rule that allows a whole type for this subject means "unscoped".
-      const wholeType = rules.some((r) => r.resource?.id === undefined && ruleAllows(r, probe("x")));
+      const wholeType = rules.some(
+        (r) => r.resource?.id === undefined && ruleAllows(r, probe("x")),
+      );
       if (wholeType) return null;
       const candidates = new Set<string>();
-      for (const r of rules) if (r.resource?.type === req.resourceType && r.resource.id) candidates.add(r.resource.id);
-      for (const e of edges) if (e.resource.type === req.resourceType) candidates.add(e.resource.id);
+      for (const r of rules)
+        if (r.resource?.type === req.resourceType && r.resource.id) candidates.add(r.resource.id);
+      for (const e of edges)
+        if (e.resource.type === req.resourceType) candidates.add(e.resource.id);
       return [...candidates].filter((id) => decide(probe(id)));
     },
     async grant(req) {
@@ -217,7 +223,10 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
       assertResource(req.resource);
       const relation = req.relation ?? owner;
       const exists = edges.some(
-        (e) => sameResource(e.resource, req.resource) && e.relation === relation && sameSubject(e.subject, req.subject),
+        (e) =>
+          sameResource(e.resource, req.resource) &&
+          e.relation === relation &&
+          sameSubject(e.subject, req.subject),
       );
       if (!exists) edges.push({ resource: req.resource, relation, subject: req.subject });
       return token();
@@ -226,7 +235,12 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
       await enter({ op: "revoke", req });
       const relation = req.relation ?? owner;
       edges = edges.filter(
-        (e) => !(sameResource(e.resource, req.resource) && e.relation === relation && sameSubject(e.subject, req.subject)),
+        (e) =>
+          !(
+            sameResource(e.resource, req.resource) &&
+            e.relation === relation &&
+            sameSubject(e.subject, req.subject)
+          ),
       );
       return token();
     },
@@ -248,7 +262,8 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
         throw new ConflictError();
       }
       edges.push({ resource: req.resource, relation: owner, subject: req.subject });
-      if (req.parent) edges.push({ resource: req.resource, relation: parentRelation, subject: req.parent });
+      if (req.parent)
+        edges.push({ resource: req.resource, relation: parentRelation, subject: req.parent });
       return token();
     },
     async deregister(req) {

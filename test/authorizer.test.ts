@@ -1,0 +1,340 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  API_KEY_NOT_FOUND_MESSAGE,
+  AuthorizationError,
+  type AuthorizationPort,
+  AuthorizationUnavailableError,
+  agent,
+  apiKey,
+  ConfigurationError,
+  createAuthorizer,
+  NotFoundError,
+  tenant,
+  toErrorResponse,
+  UnauthenticatedError,
+  user,
+} from "../src/index.js";
+import type { EmbeddedSpiceDB } from "../src/spicedb/index.js";
+import { recordingLogger } from "../src/testing/index.js";
+import { startAgentex } from "./support/agentex-world.js";
+import { uid, withOverrides } from "./support/port-contract.js";
+
+/** The real port, with every call delayed: to exercise deadlines against the real backend. */
+function slowed(port: AuthorizationPort, ms: number): AuthorizationPort {
+  const delay = <T>(p: () => Promise<T>) => new Promise<T>((r) => setTimeout(() => r(p()), ms));
+  return {
+    check: (r) => delay(() => port.check(r)),
+    checkMany: (r) => delay(() => port.checkMany(r)),
+    lookup: (r) => delay(() => port.lookup(r)),
+    grant: (r) => delay(() => port.grant(r)),
+    revoke: (r) => delay(() => port.revoke(r)),
+    register: (r) => delay(() => port.register(r)),
+    deregister: (r) => delay(() => port.deregister(r)),
+  };
+}
+
+let db: EmbeddedSpiceDB;
+beforeAll(async () => {
+  db = await startAgentex();
+});
+afterAll(() => db.close());
+
+describe("createAuthorizer", () => {
+  it("rejects bad options when called, not on the first request", () => {
+    expect(() => createAuthorizer({} as never)).toThrow(ConfigurationError);
+    expect(() => createAuthorizer({ port: db.port, timeoutMs: -1 })).toThrow(ConfigurationError);
+    expect(() => createAuthorizer({ port: db.port, collapse: "never" as never })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => createAuthorizer({ port: db.port, logger: {} as never })).toThrow(
+      ConfigurationError,
+    );
+  });
+});
+
+describe("check and can", () => {
+  it("check resolves when allowed and throws AuthorizationError when denied", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    await expect(authz.check(apiKey("k-alice"), "read")).resolves.toBeUndefined();
+    await expect(authz.check(apiKey("k-mallory"), "read")).rejects.toBeInstanceOf(
+      AuthorizationError,
+    );
+    expect(await authz.can(apiKey("k-alice"), "delete")).toBe(true);
+    expect(await authz.can(apiKey("k-mallory"), "read")).toBe(false);
+  });
+
+  it("a port answering anything but a boolean fails closed", async () => {
+    for (const answer of [1, "true", null, undefined, {}]) {
+      const port = withOverrides(db.port, { check: async () => answer as never });
+      const authz = createAuthorizer({ port }).forSubject(user("alice"));
+      await expect(authz.can(apiKey("k-alice"), "read")).rejects.toBeInstanceOf(
+        AuthorizationUnavailableError,
+      );
+    }
+    const short = withOverrides(db.port, { checkMany: async () => [true] });
+    const authz = createAuthorizer({ port: short }).forSubject(user("bob"));
+    await expect(authz.checkOrNotFound(apiKey("k-bob"), "delete")).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+  });
+
+  it("any non-library error from the port becomes AuthorizationUnavailableError", async () => {
+    const port = withOverrides(db.port, {
+      check: async () => Promise.reject(new TypeError("socket hang up")),
+    });
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const error = await authz.check(apiKey("k-alice"), "read").catch((e) => e);
+    expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+    expect(error.cause).toBeInstanceOf(TypeError);
+    expect(toErrorResponse(error).status).toBe(503);
+  });
+});
+
+describe("deadline", () => {
+  it("a port call slower than timeoutMs fails with AuthorizationUnavailableError", async () => {
+    const authz = createAuthorizer({ port: slowed(db.port, 200), timeoutMs: 50 }).forSubject(
+      user("alice"),
+    );
+    await expect(authz.check(apiKey("k-alice"), "read")).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    await expect(authz.can(apiKey("k-alice"), "read")).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    await expect(authz.authorizedIds(apiKey)).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    // A write past its deadline is reported as failed even though it may still land later, so
+    // it is made by a subject no other test lists.
+    const writer = createAuthorizer({ port: slowed(db.port, 200), timeoutMs: 50 }).forSubject(
+      user(uid("w")),
+    );
+    await expect(writer.register(apiKey(uid("k")), { parent: agent("a1") })).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+  });
+
+  it("within the deadline the answer comes through", async () => {
+    const authz = createAuthorizer({ port: slowed(db.port, 5), timeoutMs: 2000 }).forSubject(
+      user("alice"),
+    );
+    await expect(authz.can(apiKey("k-alice"), "read")).resolves.toBe(true);
+  });
+});
+
+describe("anonymous (forSubject(null))", () => {
+  const authz = () => createAuthorizer({ port: db.port }).forSubject(null);
+  it("checks deny, lookups are empty, writes throw UnauthenticatedError", async () => {
+    expect(await authz().can(apiKey("k-alice"), "read")).toBe(false);
+    await expect(authz().check(apiKey("k-alice"), "read")).rejects.toBeInstanceOf(
+      AuthorizationError,
+    );
+    await expect(authz().checkOrNotFound(apiKey("k-alice"), "read")).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    expect(await authz().authorizedIds(apiKey)).toEqual([]);
+    await expect(authz().register(apiKey(uid("k")))).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(authz().grant(apiKey("k-alice"))).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(authz().deregister(apiKey("k-alice"))).rejects.toBeInstanceOf(
+      UnauthenticatedError,
+    );
+    expect(
+      await db.port.check({
+        subject: user("alice"),
+        resource: apiKey("k-alice"),
+        permission: "read",
+      }),
+    ).toBe(true);
+  });
+});
+
+describe("bypass", () => {
+  it("allows, is unscoped, skips writes, and logs every use with its reason", async () => {
+    const logger = recordingLogger();
+    const authz = createAuthorizer({ port: db.port, logger }).bypass("nightly reconciliation job");
+    expect(authz.bypassed).toBe(true);
+    await expect(authz.check(apiKey("k-mallory"), "delete")).resolves.toBeUndefined();
+    expect(await authz.authorizedIds(apiKey)).toBeNull();
+    const k = apiKey(uid("k"));
+    expect(await authz.register(k, { parent: agent("a1") })).toEqual({});
+    expect(await db.port.check({ subject: user("alice"), resource: k, permission: "read" })).toBe(
+      false,
+    );
+    const bypassLines = logger.entries.filter(
+      (e) => e.obj["reason"] === "nightly reconciliation job",
+    );
+    expect(bypassLines.length).toBeGreaterThanOrEqual(4); // creation, check, lookup, register
+  });
+
+  it("requires a reason", () => {
+    expect(() => createAuthorizer({ port: db.port }).bypass("")).toThrow(ConfigurationError);
+    expect(() => createAuthorizer({ port: db.port }).bypass("  ")).toThrow(ConfigurationError);
+  });
+});
+
+describe("logging", () => {
+  it("logs every decision and write with resource and outcome, and never the subject", async () => {
+    const logger = recordingLogger();
+    const secretUser = `alice-secret-${uid("s")}`;
+    await db.port.grant({
+      subject: user(secretUser),
+      resource: tenant("acme"),
+      relation: "member",
+    });
+    const authz = createAuthorizer({ port: db.port, logger }).forSubject(user(secretUser));
+    const a = agent(uid("a"));
+    await authz.register(a, { parent: tenant("acme") });
+    await authz.check(a, "read");
+    await authz.can(apiKey("k-alice"), "read");
+    await authz.checkOrNotFound(apiKey("k-alice"), "delete").catch(() => {});
+    await authz.authorizedIds(agent);
+    await authz.grant(a, "viewer");
+    await authz.revoke(a, "viewer");
+    await authz.deregister(a);
+    // A failing backend: its error message names the subject; the log must not.
+    const broken = withOverrides(db.port, {
+      check: async () =>
+        Promise.reject(new Error(`rpc error: code = Unavailable desc = user:${secretUser}`)),
+    });
+    await createAuthorizer({ port: broken, logger })
+      .forSubject(user(secretUser))
+      .can(a, "read")
+      .catch(() => {});
+
+    const text = logger.text();
+    expect(text).not.toContain(secretUser);
+    expect(text).not.toContain("secret");
+    const register = logger.entries.find((e) => e.obj["fgac"] === "register");
+    expect(register?.obj).toMatchObject({
+      resourceType: "agent",
+      resourceId: a.id,
+      parentType: "tenant",
+      parentId: "acme",
+    });
+    expect(
+      logger.entries
+        .filter((e) => e.level === "info" && e.obj["fgac"] === "check")
+        .map((e) => e.obj["allowed"]),
+    ).toEqual([true, false, false]);
+    expect(
+      logger.entries.some(
+        (e) => e.level === "error" && e.obj["error"] === "authorization_unavailable",
+      ),
+    ).toBe(true);
+  });
+});
+
+describe("checkOrNotFound", () => {
+  const authzFor = (who: string, collapse?: "always" | "unless-readable") =>
+    createAuthorizer({ port: db.port, ...(collapse ? { collapse } : {}) }).forSubject(user(who));
+
+  it("absent and denied-unreadable give the same 404 with the kind's message", async () => {
+    const absent = await authzFor("alice")
+      .checkOrNotFound(apiKey("does-not-exist"), "read")
+      .catch((e) => e);
+    const denied = await authzFor("alice")
+      .checkOrNotFound(apiKey("k-mallory"), "read")
+      .catch((e) => e);
+    for (const e of [absent, denied]) {
+      expect(e).toBeInstanceOf(NotFoundError);
+      expect(e.message).toBe(API_KEY_NOT_FOUND_MESSAGE);
+    }
+    expect(toErrorResponse(absent)).toEqual(toErrorResponse(denied));
+  });
+
+  it('"unless-readable": denied non-read on a readable resource is 403, otherwise 404', async () => {
+    // bob can read k-bob but not delete it (no update on the parent agent).
+    const readable = await authzFor("bob")
+      .checkOrNotFound(apiKey("k-bob"), "delete")
+      .catch((e) => e);
+    expect(readable).toBeInstanceOf(AuthorizationError);
+    expect(toErrorResponse(readable).status).toBe(403);
+    const unreadable = await authzFor("bob")
+      .checkOrNotFound(apiKey("k-mallory"), "delete")
+      .catch((e) => e);
+    expect(unreadable).toBeInstanceOf(NotFoundError);
+    expect(unreadable.message).toBe(API_KEY_NOT_FOUND_MESSAGE);
+  });
+
+  it('"always": every denial is 404', async () => {
+    const e = await authzFor("bob", "always")
+      .checkOrNotFound(apiKey("k-bob"), "delete")
+      .catch((x) => x);
+    expect(e).toBeInstanceOf(NotFoundError);
+    const perCall = await authzFor("bob")
+      .checkOrNotFound(apiKey("k-bob"), "delete", { collapse: "always" })
+      .catch((x) => x);
+    expect(perCall).toBeInstanceOf(NotFoundError);
+  });
+
+  it("asks for the permission and read in one checkMany round trip", async () => {
+    const calls: string[] = [];
+    const port = withOverrides(db.port, {
+      check: (r) => {
+        calls.push("check");
+        return db.port.check(r);
+      },
+      checkMany: (r) => {
+        calls.push(`checkMany:${r.length}`);
+        return db.port.checkMany(r);
+      },
+    });
+    await createAuthorizer({ port })
+      .forSubject(user("bob"))
+      .checkOrNotFound(apiKey("k-bob"), "delete")
+      .catch(() => {});
+    expect(calls).toEqual(["checkMany:2"]);
+  });
+
+  it("allowed resolves; a custom message is used; outages are not disguised as 404", async () => {
+    await expect(
+      authzFor("alice").checkOrNotFound(apiKey("k-alice"), "delete"),
+    ).resolves.toBeUndefined();
+    const e = await authzFor("alice")
+      .checkOrNotFound(apiKey("k-mallory"), "read", { message: "Gone." })
+      .catch((x) => x);
+    expect(e.message).toBe("Gone.");
+    const broken = withOverrides(db.port, {
+      checkMany: async () => Promise.reject(new Error("down")),
+    });
+    const outage = await createAuthorizer({ port: broken })
+      .forSubject(user("bob"))
+      .checkOrNotFound(apiKey("k-bob"), "delete")
+      .catch((x) => x);
+    expect(outage).toBeInstanceOf(AuthorizationUnavailableError);
+  });
+
+  it("an invalid id answers the same 404 without a backend call", async () => {
+    let called = 0;
+    const port = withOverrides(db.port, {
+      check: async () => {
+        called++;
+        return true;
+      },
+      checkMany: async () => {
+        called++;
+        return [true, true];
+      },
+    });
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const e = await authz.checkOrNotFound({ type: "api_key", id: "*" }, "read").catch((x) => x);
+    expect(e).toBeInstanceOf(NotFoundError);
+    expect(e.message).toBe(API_KEY_NOT_FOUND_MESSAGE);
+    expect(called).toBe(0);
+  });
+});
+
+describe("authorizedIds", () => {
+  it("returns the readable ids, accepts a kind or a type name", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    expect(await authz.authorizedIds(apiKey)).toEqual(["k-alice"]);
+    expect(await authz.authorizedIds("api_key", "delete")).toEqual(["k-alice"]);
+  });
+
+  it("fails closed on a malformed lookup answer", async () => {
+    for (const answer of [{ items: null }, "abc", [1, 2], ["ok", "a b"], undefined]) {
+      const port = withOverrides(db.port, { lookup: async () => answer as never });
+      await expect(
+        createAuthorizer({ port }).forSubject(user("alice")).authorizedIds(apiKey),
+      ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    }
+  });
+});

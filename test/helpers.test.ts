@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  AuthorizationError,
+  AuthorizationUnavailableError,
+  agent,
+  apiKey,
+  collapseToNotFound,
+  createAuthorizer,
+  createRegistered,
+  deleteDeregistered,
+  NotFoundError,
+  UnauthenticatedError,
+  user,
+  withAuthorizedIds,
+} from "../src/index.js";
+import type { EmbeddedSpiceDB } from "../src/spicedb/index.js";
+import { recordingLogger } from "../src/testing/index.js";
+import { edgesOf, startAgentex } from "./support/agentex-world.js";
+import { uid, withOverrides } from "./support/port-contract.js";
+
+let db: EmbeddedSpiceDB;
+beforeAll(async () => {
+  db = await startAgentex();
+});
+afterAll(() => db.close());
+
+describe("collapseToNotFound", () => {
+  it("turns a denial into NotFoundError with the given message", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    const e = await collapseToNotFound(
+      authz.check(apiKey("k-mallory"), "read"),
+      "Agent api_key not found.",
+    ).catch((x) => x);
+    expect(e).toBeInstanceOf(NotFoundError);
+    expect(e.message).toBe("Agent api_key not found.");
+    await expect(
+      collapseToNotFound(() => authz.check(apiKey("k-alice"), "read"), "x"),
+    ).resolves.toBeUndefined();
+  });
+
+  it("lets every other error through unchanged", async () => {
+    const outage = new AuthorizationUnavailableError();
+    await expect(collapseToNotFound(Promise.reject(outage), "x")).rejects.toBe(outage);
+    const bug = new TypeError("bug");
+    await expect(collapseToNotFound(() => Promise.reject(bug), "x")).rejects.toBe(bug);
+    const forbidden = new AuthorizationError();
+    await expect(collapseToNotFound(Promise.reject(forbidden), "Gone.")).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+});
+
+describe("withAuthorizedIds", () => {
+  it("null runs the query unfiltered", async () => {
+    const query = vi.fn(async (ids?: readonly string[]) => (ids ? ids : ["all"]));
+    expect(await withAuthorizedIds(null, query)).toEqual(["all"]);
+    expect(query).toHaveBeenCalledWith(undefined);
+  });
+
+  it("[] short-circuits to the empty result without calling the query", async () => {
+    const query = vi.fn(async () => ["everything"]);
+    expect(await withAuthorizedIds([], query)).toEqual([]);
+    expect(await withAuthorizedIds([], query, { items: [], total: 0 })).toEqual({
+      items: [],
+      total: 0,
+    });
+    expect(query).not.toHaveBeenCalled();
+  });
+
+  it("passes the ids into the query", async () => {
+    const query = vi.fn(async (ids?: readonly string[]) => ids?.map((id) => ({ id })) ?? []);
+    expect(await withAuthorizedIds(["a", "b"], query)).toEqual([{ id: "a" }, { id: "b" }]);
+  });
+
+  it("works end to end with authorizedIds from SpiceDB", async () => {
+    const rows = [{ id: "k-alice" }, { id: "k-bob" }, { id: "k-mallory" }];
+    const list = async (who: string) => {
+      const ids = await createAuthorizer({ port: db.port })
+        .forSubject(user(who))
+        .authorizedIds(apiKey);
+      return withAuthorizedIds(ids, (ids) => rows.filter((r) => !ids || ids.includes(r.id)));
+    };
+    expect(await list("alice")).toEqual([{ id: "k-alice" }]);
+    expect(await list("carol")).toEqual([]);
+  });
+});
+
+describe("createRegistered", () => {
+  it("registers with the parent before writing", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    const k = apiKey(uid("k"));
+    const order: string[] = [];
+    const row = await createRegistered(authz, { resource: k, parent: agent("a1") }, async () => {
+      order.push(`write saw edges: ${(await edgesOf(db, "agent_api_key", k.id)).join(",")}`);
+      return { id: k.id };
+    });
+    expect(row).toEqual({ id: k.id });
+    expect(order).toEqual(["write saw edges: owner@user:alice,parent_agent@agent:a1"]);
+    expect(await authz.can(k, "delete")).toBe(true);
+  });
+
+  it("register fails: nothing is written", async () => {
+    const port = withOverrides(db.port, {
+      register: async () => Promise.reject(new Error("down")),
+    });
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const write = vi.fn(async () => "row");
+    await expect(
+      createRegistered(authz, { resource: apiKey(uid("k")), parent: agent("a1") }, write),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  it("no subject: UnauthenticatedError and nothing is written (no entry-less rows)", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(null);
+    const write = vi.fn(async () => "row");
+    await expect(
+      createRegistered(authz, { resource: apiKey(uid("k")) }, write),
+    ).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(write).not.toHaveBeenCalled();
+  });
+
+  it("write fails: the registration is compensated and the write error rethrown", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    const k = apiKey(uid("k"));
+    const insertError = new Error("unique violation");
+    await expect(
+      createRegistered(authz, { resource: k, parent: agent("a1") }, async () => {
+        throw insertError;
+      }),
+    ).rejects.toBe(insertError);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toEqual([]);
+  });
+
+  it("write fails and compensation fails: orphan logged and reported, write error rethrown", async () => {
+    const logger = recordingLogger();
+    const port = withOverrides(db.port, {
+      deregister: async () => Promise.reject(new Error("down")),
+    });
+    const authz = createAuthorizer({ port, logger }).forSubject(user("alice"));
+    const k = apiKey(uid("k"));
+    const onOrphan = vi.fn();
+    const insertError = new Error("insert failed");
+    await expect(
+      createRegistered(
+        authz,
+        { resource: k, parent: agent("a1") },
+        () => Promise.reject(insertError),
+        { onOrphan },
+      ),
+    ).rejects.toBe(insertError);
+    expect(onOrphan).toHaveBeenCalledWith(
+      expect.objectContaining({ resource: k, phase: "compensate" }),
+    );
+    expect(
+      logger.entries.some((e) => e.msg?.includes("orphaned") && e.obj["resourceId"] === k.id),
+    ).toBe(true);
+    expect(logger.text()).not.toContain("alice");
+  });
+});
+
+describe("deleteDeregistered", () => {
+  it("removes, then deregisters", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    const k = apiKey(uid("k"));
+    await authz.register(k, { parent: agent("a1") });
+    const seen: string[][] = [];
+    const result = await deleteDeregistered(authz, k, async () => {
+      seen.push(await edgesOf(db, "agent_api_key", k.id));
+      return 1;
+    });
+    expect(result).toBe(1);
+    expect(seen[0]).toHaveLength(2); // still registered while the row is deleted
+    expect(await edgesOf(db, "agent_api_key", k.id)).toEqual([]);
+  });
+
+  it("remove fails: nothing is deregistered", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    const k = apiKey(uid("k"));
+    await authz.register(k, { parent: agent("a1") });
+    await expect(
+      deleteDeregistered(authz, k, () => Promise.reject(new Error("db down"))),
+    ).rejects.toThrow("db down");
+    expect(await edgesOf(db, "agent_api_key", k.id)).toHaveLength(2);
+  });
+
+  it("deregister fails: the delete still succeeds, the orphan is logged and reported", async () => {
+    const logger = recordingLogger();
+    const port = withOverrides(db.port, {
+      deregister: async () => Promise.reject(new Error("down")),
+    });
+    const authz = createAuthorizer({ port, logger }).forSubject(user("alice"));
+    const onOrphan = vi.fn(() => {
+      throw new Error("hook bug"); // a failing hook must not fail the delete either
+    });
+    await expect(
+      deleteDeregistered(authz, apiKey("k-alice"), async () => "deleted", { onOrphan }),
+    ).resolves.toBe("deleted");
+    expect(onOrphan).toHaveBeenCalledWith(
+      expect.objectContaining({ phase: "delete", resource: apiKey("k-alice") }),
+    );
+    const line = logger.entries.find((e) => e.msg?.includes("orphaned"));
+    expect(line?.level).toBe("warn");
+    expect(line?.obj).toMatchObject({
+      resourceType: "api_key",
+      resourceId: "k-alice",
+      error: "authorization_unavailable",
+    });
+  });
+});

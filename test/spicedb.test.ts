@@ -1,0 +1,298 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AuthorizationUnavailableError,
+  agent,
+  apiKey,
+  ConfigurationError,
+  ConflictError,
+  tenant,
+  user,
+} from "../src/index.js";
+import {
+  agentexSchema,
+  type EmbeddedSpiceDB,
+  grpcStatusOf,
+  mapSpiceDBError,
+  parseRelationship,
+  spicedbPort,
+  startEmbeddedSpiceDB,
+} from "../src/spicedb/index.js";
+import { edgesOf, startAgentex } from "./support/agentex-world.js";
+import { uid } from "./support/port-contract.js";
+
+describe("agentex schema on the embedded SpiceDB", () => {
+  let db: EmbeddedSpiceDB;
+  beforeAll(async () => {
+    db = await startAgentex();
+  });
+  afterAll(() => db.close());
+
+  const check = (who: string, resource: { type: string; id: string }, permission: string) =>
+    db.port.check({ subject: user(who), resource, permission });
+
+  it("two-factor delete: the key's owner without update on the parent agent is denied", async () => {
+    expect(await check("bob", apiKey("k-bob"), "read")).toBe(true);
+    expect(await check("bob", apiKey("k-bob"), "delete")).toBe(false);
+    expect(await check("bob", apiKey("k-bob"), "update")).toBe(false);
+    expect(await check("alice", apiKey("k-alice"), "delete")).toBe(true);
+  });
+
+  it("the agent owner is not the key owner: no access to someone else's key", async () => {
+    expect(await check("alice", apiKey("k-bob"), "read")).toBe(false);
+    expect(await check("alice", apiKey("k-bob"), "delete")).toBe(false);
+  });
+
+  it("cross-tenant: nothing of another tenant is visible", async () => {
+    for (const p of ["read", "update", "delete"]) {
+      expect(await check("mallory", apiKey("k-alice"), p)).toBe(false);
+      expect(await check("mallory", agent("a1"), p)).toBe(false);
+      expect(await check("alice", apiKey("k-mallory"), p)).toBe(false);
+    }
+  });
+
+  it("tenant gate: an owner edge alone is not enough outside the tenant", async () => {
+    const outsider = uid("x");
+    await db.port.grant({ subject: user(outsider), resource: agent("a1") });
+    expect(await check(outsider, agent("a1"), "read")).toBe(false);
+    await db.port.revoke({ subject: user(outsider), resource: agent("a1") });
+  });
+
+  it("lookup returns exactly the readable api keys", async () => {
+    expect(
+      await db.port.lookup({ subject: user("alice"), resourceType: "api_key", permission: "read" }),
+    ).toEqual(["k-alice"]);
+    expect(
+      await db.port.lookup({ subject: user("bob"), resourceType: "api_key", permission: "read" }),
+    ).toEqual(["k-bob"]);
+    expect(
+      await db.port.lookup({ subject: user("bob"), resourceType: "api_key", permission: "delete" }),
+    ).toEqual([]);
+    expect(
+      await db.port.lookup({ subject: user("carol"), resourceType: "api_key", permission: "read" }),
+    ).toEqual([]);
+  });
+
+  it("register is atomic: a rejected parent edge leaves no owner edge", async () => {
+    const k = apiKey(uid("k"));
+    // parent_agent only takes agents: the whole write is rejected.
+    await expect(
+      db.port.register({ subject: user("alice"), resource: k, parent: tenant("acme") }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toEqual([]);
+    // Nothing was left behind: registering properly works.
+    await expect(
+      db.port.register({ subject: user("alice"), resource: k, parent: agent("a1") }),
+    ).resolves.toHaveProperty("token");
+    expect(await check("alice", k, "delete")).toBe(true);
+  });
+
+  it("register writes both edges in one call and returns the ZedToken", async () => {
+    const k = apiKey(uid("k"));
+    const result = await db.port.register({
+      subject: user("alice"),
+      resource: k,
+      parent: agent("a1"),
+    });
+    expect(result.token).toMatch(/\S{8,}/);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toEqual([
+      "owner@user:alice",
+      "parent_agent@agent:a1",
+    ]);
+  });
+
+  it("register without a configured parent relation is a configuration error", async () => {
+    const port = spicedbPort({ client: db.client });
+    await expect(
+      port.register({ subject: user("alice"), resource: apiKey(uid("k")), parent: agent("a1") }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+  });
+
+  it("an unknown type or permission is a ConfigurationError, not a denial", async () => {
+    await expect(
+      db.port.check({
+        subject: user("alice"),
+        resource: { type: "nope", id: "x" },
+        permission: "read",
+      }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(
+      db.port.check({ subject: user("alice"), resource: agent("a1"), permission: "fly" }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(
+      db.port.lookup({ subject: user("alice"), resourceType: "nope", permission: "read" }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+  });
+
+  it("without the type map, api_key is unknown to the schema", async () => {
+    const port = spicedbPort({ client: db.client });
+    await expect(
+      port.check({ subject: user("alice"), resource: apiKey("k-alice"), permission: "read" }),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+  });
+
+  it("consistency: reads after a write see it; explicit requirements are accepted", async () => {
+    const a = agent(uid("a"));
+    const { token } = await db.port.register({
+      subject: user("alice"),
+      resource: a,
+      parent: tenant("acme"),
+    });
+    expect(token).toBeTruthy();
+    for (const consistency of [
+      { kind: "fullyConsistent" } as const,
+      { kind: "atLeastAsFresh", token: token! } as const,
+      { kind: "minimizeLatency" } as const,
+    ]) {
+      expect(
+        await db.port.check({
+          subject: user("alice"),
+          resource: a,
+          permission: "read",
+          consistency,
+        }),
+      ).toBe(true);
+    }
+  });
+
+  it("invalid options throw when the port is created", () => {
+    expect(() => spicedbPort({ client: db.client }, { types: { api_key: "Bad Name" } })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => spicedbPort({} as never)).toThrow(ConfigurationError);
+  });
+});
+
+describe("startEmbeddedSpiceDB", () => {
+  it("writes more than 1000 initial relationships", async () => {
+    const relationships = Array.from({ length: 2500 }, (_, i) => `tenant:big#member@user:u${i}`);
+    const db = await startEmbeddedSpiceDB({ schema: agentexSchema, relationships });
+    try {
+      expect(await edgesOf(db, "tenant", "big", "member")).toHaveLength(2500);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("accepts relationship objects and subject sets", async () => {
+    const db = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: [
+        {
+          resource: { type: "tenant", id: "t1" },
+          relation: "member",
+          subject: { type: "user", id: "u1" },
+        },
+        "agent:a1#tenant@tenant:t1",
+        "agent:a1#viewer@tenant:t1#member",
+      ],
+    });
+    try {
+      expect(
+        await db.port.check({ subject: user("u1"), resource: agent("a1"), permission: "read" }),
+      ).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("explains a schema that does not parse, mentioning newlines", async () => {
+    const error = await startEmbeddedSpiceDB({ schema: "definition user {} definition x {" }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/newlines/);
+  });
+
+  it("rejects a malformed relationship string without echoing it", async () => {
+    const error = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: ["secret-id"],
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).not.toContain("secret-id");
+  });
+
+  it("close is idempotent and later calls fail closed", async () => {
+    const db = await startEmbeddedSpiceDB({ schema: agentexSchema });
+    await db.close();
+    await db.close();
+    await expect(
+      db.port.check({ subject: user("u"), resource: agent("a"), permission: "read" }),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+  });
+
+  it("agentexSchema is the shipped schema/agentex.zed", () => {
+    expect(agentexSchema).toBe(
+      readFileSync(new URL("../schema/agentex.zed", import.meta.url), "utf8"),
+    );
+  });
+});
+
+describe("gRPC error mapping", () => {
+  it("reads the embedded library's plain Error shape", () => {
+    const e = new Error(
+      "rpc error: code = FailedPrecondition desc = object definition `x` not found",
+    );
+    expect(grpcStatusOf(e)).toEqual({
+      code: "FAILED_PRECONDITION",
+      details: "object definition `x` not found",
+    });
+    expect(mapSpiceDBError(e)).toBeInstanceOf(ConfigurationError);
+  });
+
+  it("reads grpc-js ServiceError shape", () => {
+    const e = Object.assign(new Error("14 UNAVAILABLE: connect ECONNREFUSED"), {
+      code: 14,
+      details: "connect ECONNREFUSED",
+    });
+    expect(grpcStatusOf(e)?.code).toBe("UNAVAILABLE");
+    expect(mapSpiceDBError(e)).toBeInstanceOf(AuthorizationUnavailableError);
+  });
+
+  it.each([
+    ["rpc error: code = Unavailable desc = down", AuthorizationUnavailableError],
+    ["rpc error: code = DeadlineExceeded desc = slow", AuthorizationUnavailableError],
+    ["rpc error: code = Canceled desc = gone", AuthorizationUnavailableError],
+    ["rpc error: code = Internal desc = boom", AuthorizationUnavailableError],
+    ["rpc error: code = Unauthenticated desc = bad token", AuthorizationUnavailableError],
+    ["rpc error: code = AlreadyExists desc = dup", ConflictError],
+    [
+      "rpc error: code = FailedPrecondition desc = unable to satisfy write precondition",
+      ConflictError,
+    ],
+    ["rpc error: code = InvalidArgument desc = bad", ConfigurationError],
+    ["invalid handle: 1", AuthorizationUnavailableError],
+    ["something else entirely", AuthorizationUnavailableError],
+  ])("%s", (message, cls) => {
+    const mapped = mapSpiceDBError(new Error(message));
+    expect(mapped).toBeInstanceOf(cls);
+    expect(mapped.message).not.toContain(message);
+  });
+
+  it("parses relationship strings", () => {
+    expect(parseRelationship("agent_api_key:k1#parent_agent@agent:a1")).toEqual({
+      resource: { type: "agent_api_key", id: "k1" },
+      relation: "parent_agent",
+      subject: { type: "agent", id: "a1" },
+    });
+    expect(parseRelationship("agent:a1#viewer@tenant:t1#member").subject).toEqual({
+      type: "tenant",
+      id: "t1",
+      relation: "member",
+    });
+  });
+});
+
+describe("spicedbPort over a network endpoint", () => {
+  it("fails closed when nothing listens", async () => {
+    const port = spicedbPort(
+      { endpoint: "127.0.0.1:1", token: "t", insecure: true },
+      { deadlineMs: 500 },
+    );
+    await expect(
+      port.lookup({ subject: user("u"), resourceType: "agent", permission: "read" }),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    await port.close?.();
+  });
+});

@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AuthorizationPort,
+  AuthorizationUnavailableError,
+  agent,
+  apiKey,
+  ConflictError,
+  tenant,
+  user,
+} from "../../src/index.js";
+
+/** What a backend under the contract provides. */
+export interface ContractHarness {
+  port: AuthorizationPort;
+  /** Makes `userId` a member of `tenantId` (a no-op where the backend has no tenant gate). */
+  addMember(userId: string, tenantId: string): Promise<void>;
+  /** Makes every following call fail at the backend. */
+  breakBackend(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+/** Unique ids per test so cases never see each other's data. */
+export function uid(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * The port contract: what every AuthorizationPort must do, whatever the backend.
+ * `setup` runs once per suite; the backend-breaking test runs last.
+ */
+export function describePortContract(name: string, setup: () => Promise<ContractHarness>): void {
+  describe(`port contract: ${name}`, () => {
+    let h: ContractHarness;
+    let port: AuthorizationPort;
+    const t = tenant("acme");
+
+    beforeAll(async () => {
+      h = await setup();
+      port = h.port;
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    async function member(): Promise<ReturnType<typeof user>> {
+      const u = user(uid("u"));
+      await h.addMember(u.id, t.id);
+      return u;
+    }
+
+    const can = (
+      subject: ReturnType<typeof user>,
+      resource: { type: string; id: string },
+      permission: string,
+    ) => port.check({ subject, resource, permission });
+
+    it("denies by default", async () => {
+      const u = await member();
+      expect(await can(u, agent(uid("a")), "read")).toBe(false);
+    });
+
+    it("register gives the owner access and nobody else", async () => {
+      const [owner, other] = [await member(), await member()];
+      const a = agent(uid("a"));
+      const result = await port.register({ subject: owner, resource: a, parent: t });
+      expect(result).toBeTypeOf("object");
+      expect(await can(owner, a, "read")).toBe(true);
+      expect(await can(owner, a, "update")).toBe(true);
+      expect(await can(other, a, "read")).toBe(false);
+    });
+
+    it("register is idempotent for the same owner and parent", async () => {
+      const owner = await member();
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      await expect(port.register({ subject: owner, resource: a, parent: t })).resolves.toBeTypeOf(
+        "object",
+      );
+      expect(await can(owner, a, "read")).toBe(true);
+    });
+
+    it("register under another owner throws ConflictError and changes nothing", async () => {
+      const [owner, intruder] = [await member(), await member()];
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      await expect(
+        port.register({ subject: intruder, resource: a, parent: t }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await can(intruder, a, "read")).toBe(false);
+      expect(await can(owner, a, "read")).toBe(true);
+    });
+
+    it("register under another parent throws ConflictError and changes nothing", async () => {
+      const owner = await member();
+      const [a1, a2] = [agent(uid("a")), agent(uid("a"))];
+      await port.register({ subject: owner, resource: a1, parent: t });
+      await port.register({ subject: owner, resource: a2, parent: t });
+      const k = apiKey(uid("k"));
+      await port.register({ subject: owner, resource: k, parent: a1 });
+      await expect(
+        port.register({ subject: owner, resource: k, parent: a2 }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await can(owner, k, "read")).toBe(true);
+      // Still under a1: deregistering a1's edges would cut the key's parent read on a schema backend.
+      await expect(port.register({ subject: owner, resource: k, parent: a1 })).resolves.toBeTypeOf(
+        "object",
+      );
+    });
+
+    it("deregister removes every edge of the object", async () => {
+      const [owner, next] = [await member(), await member()];
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      const k = apiKey(uid("k"));
+      await port.register({ subject: owner, resource: k, parent: a });
+      await port.grant({ subject: next, resource: k, relation: "owner" });
+      await port.deregister({ resource: k });
+      expect(await can(owner, k, "read")).toBe(false);
+      expect(await can(next, k, "read")).toBe(false);
+      expect(
+        await port.lookup({ subject: owner, resourceType: "api_key", permission: "read" }),
+      ).not.toContain(k.id);
+      // No owner and no parent edge is left: a fresh registration by someone else succeeds.
+      await port.grant({ subject: next, resource: a, relation: "owner" });
+      await expect(port.register({ subject: next, resource: k, parent: a })).resolves.toBeTypeOf(
+        "object",
+      );
+      expect(await can(next, k, "read")).toBe(true);
+    });
+
+    it("deregister of an unknown object succeeds", async () => {
+      await expect(port.deregister({ resource: apiKey(uid("k")) })).resolves.toBeTypeOf("object");
+    });
+
+    it("grant and revoke add and remove one edge", async () => {
+      const [owner, guest] = [await member(), await member()];
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      await port.grant({ subject: guest, resource: a });
+      expect(await can(guest, a, "read")).toBe(true);
+      await port.grant({ subject: guest, resource: a }); // idempotent
+      await port.revoke({ subject: guest, resource: a });
+      expect(await can(guest, a, "read")).toBe(false);
+      expect(await can(owner, a, "read")).toBe(true);
+      await expect(port.revoke({ subject: guest, resource: a })).resolves.toBeTypeOf("object");
+    });
+
+    it("checkMany answers in request order", async () => {
+      const [owner, other] = [await member(), await member()];
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      const b = agent(uid("b"));
+      const answers = await port.checkMany([
+        { subject: other, resource: a, permission: "read" },
+        { subject: owner, resource: a, permission: "read" },
+        { subject: owner, resource: b, permission: "read" },
+        { subject: owner, resource: a, permission: "update" },
+      ]);
+      expect(answers).toEqual([false, true, false, true]);
+      expect(await port.checkMany([])).toEqual([]);
+    });
+
+    it("checkMany handles more items than one backend batch", async () => {
+      const owner = await member();
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      const reqs = Array.from({ length: 1203 }, (_, i) => ({
+        subject: owner,
+        resource: i % 3 === 0 ? a : agent(`${a.id}-x${i}`),
+        permission: "read",
+      }));
+      const answers = await port.checkMany(reqs);
+      expect(answers).toHaveLength(1203);
+      expect(answers).toEqual(reqs.map((_, i) => i % 3 === 0));
+    });
+
+    it("lookup returns exactly the readable ids, without duplicates", async () => {
+      const [owner, other] = [await member(), await member()];
+      const mine = [agent(uid("a")), agent(uid("a")), agent(uid("a"))];
+      for (const a of mine) await port.register({ subject: owner, resource: a, parent: t });
+      const theirs = agent(uid("a"));
+      await port.register({ subject: other, resource: theirs, parent: t });
+      await port.grant({ subject: owner, resource: mine[0]!, relation: "owner" }); // duplicate edge
+      const ids = await port.lookup({ subject: owner, resourceType: "agent", permission: "read" });
+      expect([...(ids ?? [])].sort()).toEqual(mine.map((a) => a.id).sort());
+      expect(
+        await port.lookup({ subject: await member(), resourceType: "agent", permission: "read" }),
+      ).toEqual([]);
+    });
+
+    it("cross-tenant: a stranger cannot read, update or find another tenant's resource", async () => {
+      const owner = await member();
+      const stranger = user(uid("m"));
+      await h.addMember(stranger.id, "globex");
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      expect(await can(stranger, a, "read")).toBe(false);
+      expect(await can(stranger, a, "update")).toBe(false);
+      expect(
+        await port.lookup({ subject: stranger, resourceType: "agent", permission: "read" }),
+      ).toEqual([]);
+    });
+
+    it("fails closed when the backend fails: never true, always AuthorizationUnavailableError", async () => {
+      const owner = await member();
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      await h.breakBackend();
+      const req = { subject: owner, resource: a, permission: "read" };
+      await expect(port.check(req)).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+      await expect(port.checkMany([req])).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+      await expect(
+        port.lookup({ subject: owner, resourceType: "agent", permission: "read" }),
+      ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+      await expect(
+        port.register({ subject: owner, resource: agent(uid("a")), parent: t }),
+      ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+      await expect(port.deregister({ resource: a })).rejects.toBeInstanceOf(
+        AuthorizationUnavailableError,
+      );
+      await expect(port.grant({ subject: owner, resource: a })).rejects.toBeInstanceOf(
+        AuthorizationUnavailableError,
+      );
+      await expect(port.revoke({ subject: owner, resource: a })).rejects.toBeInstanceOf(
+        AuthorizationUnavailableError,
+      );
+    });
+  });
+}
+
+/** The real port with some operations replaced (to inject a failure or a malformed answer). */
+export function withOverrides(
+  port: AuthorizationPort,
+  overrides: Partial<AuthorizationPort>,
+): AuthorizationPort {
+  return {
+    check: (r) => port.check(r),
+    checkMany: (r) => port.checkMany(r),
+    lookup: (r) => port.lookup(r),
+    grant: (r) => port.grant(r),
+    revoke: (r) => port.revoke(r),
+    register: (r) => port.register(r),
+    deregister: (r) => port.deregister(r),
+    ...overrides,
+  };
+}
