@@ -1,0 +1,174 @@
+// The examples' data layer: the same SQL on PGlite (in-process Postgres, the default) or on a
+// real Postgres through `pg` when DATABASE_URL is set.
+
+/** A row of agents. */
+export interface AgentRow {
+  id: string;
+  name: string;
+  tenant_id: string;
+  created_at: string;
+}
+
+/** A row of agent_api_keys (the secret is only returned on create). */
+export interface ApiKeyRow {
+  id: string;
+  agent_id: string;
+  name: string;
+  created_at: string;
+}
+
+/** Minimal SQL client both drivers fit. */
+export interface Sql {
+  query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  close(): Promise<void>;
+}
+
+/** The database the routes use, counting every statement (tests assert "no SQL ran"). */
+export interface Db {
+  /** Statements run so far. */
+  readonly queries: number;
+  insertAgent(row: { id: string; name: string; tenant_id: string }): Promise<AgentRow>;
+  getAgent(id: string): Promise<AgentRow | undefined>;
+  insertApiKey(row: {
+    id: string;
+    agent_id: string;
+    name: string;
+    secret: string;
+  }): Promise<ApiKeyRow>;
+  getApiKey(id: string): Promise<ApiKeyRow | undefined>;
+  getApiKeyByName(agentId: string, name: string): Promise<ApiKeyRow | undefined>;
+  /** Authorized ids pushed into the query: limit and offset apply after the filter. */
+  listApiKeys(opts: {
+    ids: readonly string[] | undefined;
+    agentId?: string;
+    limit: number;
+    offset: number;
+  }): Promise<ApiKeyRow[]>;
+  deleteApiKey(id: string): Promise<boolean>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SCHEMA = `
+create table if not exists agents (
+  id text primary key,
+  name text not null,
+  tenant_id text not null,
+  created_at timestamptz not null default now()
+);
+create table if not exists agent_api_keys (
+  id text primary key,
+  agent_id text not null references agents(id) on delete cascade,
+  name text not null,
+  api_key text not null,
+  created_at timestamptz not null default now(),
+  unique (agent_id, name)
+);
+`;
+
+const KEY_COLUMNS = "id, agent_id, name, created_at::text as created_at";
+
+/** Opens the database: `pg` when `DATABASE_URL` is set, PGlite otherwise. */
+export async function openSql(databaseUrl = process.env["DATABASE_URL"]): Promise<Sql> {
+  if (databaseUrl) {
+    const { default: pg } = await import("pg");
+    const pool = new pg.Pool({ connectionString: databaseUrl });
+    return {
+      query: async <R>(text: string, params?: unknown[]) => ({
+        rows: (await pool.query(text, params)).rows as R[],
+      }),
+      close: () => pool.end(),
+    };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const pglite = await PGlite.create();
+  return {
+    query: async <R>(text: string, params?: unknown[]) => ({
+      rows: (await pglite.query<R>(text, params)).rows,
+    }),
+    close: () => pglite.close(),
+  };
+}
+
+/** Creates the tables and wraps the client in the routes' data layer. */
+export async function createDb(sql: Sql): Promise<Db> {
+  for (const statement of SCHEMA.split(";")
+    .map((s) => s.trim())
+    .filter(Boolean))
+    await sql.query(statement);
+  let queries = 0;
+  const run = <R>(text: string, params?: unknown[]) => {
+    queries += 1;
+    return sql.query<R>(text, params).then((r) => r.rows);
+  };
+  return {
+    get queries() {
+      return queries;
+    },
+    async insertAgent(row) {
+      const [agent] = await run<AgentRow>(
+        "insert into agents (id, name, tenant_id) values ($1, $2, $3) returning id, name, tenant_id, created_at::text as created_at",
+        [row.id, row.name, row.tenant_id],
+      );
+      return agent as AgentRow;
+    },
+    async getAgent(id) {
+      const [agent] = await run<AgentRow>(
+        "select id, name, tenant_id, created_at::text as created_at from agents where id = $1",
+        [id],
+      );
+      return agent;
+    },
+    async insertApiKey(row) {
+      const [key] = await run<ApiKeyRow>(
+        `insert into agent_api_keys (id, agent_id, name, api_key) values ($1, $2, $3, $4) returning ${KEY_COLUMNS}`,
+        [row.id, row.agent_id, row.name, row.secret],
+      );
+      return key as ApiKeyRow;
+    },
+    async getApiKey(id) {
+      const [key] = await run<ApiKeyRow>(
+        `select ${KEY_COLUMNS} from agent_api_keys where id = $1`,
+        [id],
+      );
+      return key;
+    },
+    async getApiKeyByName(agentId, name) {
+      const [key] = await run<ApiKeyRow>(
+        `select ${KEY_COLUMNS} from agent_api_keys where agent_id = $1 and name = $2`,
+        [agentId, name],
+      );
+      return key;
+    },
+    async listApiKeys({ ids, agentId, limit, offset }) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (ids !== undefined) {
+        params.push(ids);
+        where.push(`id = any($${params.length})`);
+      }
+      if (agentId !== undefined) {
+        params.push(agentId);
+        where.push(`agent_id = $${params.length}`);
+      }
+      params.push(limit, offset);
+      const clause = where.length ? `where ${where.join(" and ")}` : "";
+      return run<ApiKeyRow>(
+        `select ${KEY_COLUMNS} from agent_api_keys ${clause} order by created_at, id limit $${params.length - 1} offset $${params.length}`,
+        params,
+      );
+    },
+    async deleteApiKey(id) {
+      const rows = await run<{ id: string }>(
+        "delete from agent_api_keys where id = $1 returning id",
+        [id],
+      );
+      return rows.length > 0;
+    },
+    async reset() {
+      await run("delete from agent_api_keys");
+      await run("delete from agents");
+    },
+    close: () => sql.close(),
+  };
+}

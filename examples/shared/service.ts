@@ -1,0 +1,177 @@
+// The agentex api-key routes as plain functions of (authorizer, input): each framework's app
+// only parses the request, calls one of these and serialises the answer.
+import { randomBytes, randomUUID } from "node:crypto";
+import {
+  API_KEY_NOT_FOUND_MESSAGE,
+  agent,
+  apiKey,
+  createRegistered,
+  type DualWriteOptions,
+  deleteDeregistered,
+  FgacError,
+  NotFoundError,
+  type RequestAuthorizer,
+  tenant,
+  withAuthorizedIds,
+} from "fgac";
+import { z } from "zod";
+import type { AgentRow, ApiKeyRow, Db } from "./db.js";
+
+/** A 400 for request bodies and queries that fail validation (user code can extend FgacError). */
+export class BadRequestError extends FgacError {
+  override readonly name = "BadRequestError" as const;
+  readonly code = "bad_request" as const;
+  readonly status = 400 as const;
+}
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const fields = [...new Set(result.error.issues.map((i) => i.path.join(".") || "body"))].join(
+      ", ",
+    );
+    throw new BadRequestError(`Invalid request: ${fields}.`);
+  }
+  return result.data;
+}
+
+const createAgentBody = z.object({
+  name: z.string().min(1).max(255),
+  tenant_id: z.string().min(1).max(1024),
+});
+const createKeyBody = z.object({
+  agent_id: z.string().min(1).max(2048),
+  name: z.string().min(1).max(255),
+});
+const listQuery = z.object({
+  agent_id: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  page_number: z.coerce.number().int().min(1).max(1_000_000).default(1),
+});
+const nameQuery = z.object({ agent_id: z.string().optional() });
+
+/** What the routes need. */
+export interface ServiceDeps {
+  db: Db;
+  dualWrite?: DualWriteOptions;
+}
+
+/** POST /agents: the caller must be able to create agents in the tenant. */
+export async function createAgent(
+  deps: ServiceDeps,
+  authz: RequestAuthorizer,
+  body: unknown,
+): Promise<AgentRow> {
+  const input = parse(createAgentBody, body);
+  if (!tenant.isValidId(input.tenant_id)) throw new NotFoundError(tenant.notFoundMessage);
+  await authz.checkOrNotFound(tenant(input.tenant_id), "create_agent", { collapse: "always" });
+  const id = randomUUID();
+  return createRegistered(
+    authz,
+    { resource: agent(id), parent: tenant(input.tenant_id) },
+    () => deps.db.insertAgent({ id, name: input.name, tenant_id: input.tenant_id }),
+    deps.dualWrite,
+  );
+}
+
+/** GET /agents/:id (the route guards read on the id first). */
+export async function getAgent(deps: ServiceDeps, id: string): Promise<AgentRow> {
+  const row = await deps.db.getAgent(id);
+  if (!row) throw new NotFoundError(agent.notFoundMessage);
+  return row;
+}
+
+/** POST /agent_api_keys: the key does not exist yet, so check update on the parent agent. */
+export async function createApiKey(
+  deps: ServiceDeps,
+  authz: RequestAuthorizer,
+  body: unknown,
+): Promise<ApiKeyRow & { api_key: string }> {
+  const input = parse(createKeyBody, body);
+  if (!agent.isValidId(input.agent_id)) throw new NotFoundError(agent.notFoundMessage);
+  await authz.checkOrNotFound(agent(input.agent_id), "update");
+  const id = randomUUID();
+  const secret = `agx_${randomBytes(24).toString("base64url")}`;
+  const row = await createRegistered(
+    authz,
+    { resource: apiKey(id), parent: agent(input.agent_id) },
+    () => deps.db.insertApiKey({ id, agent_id: input.agent_id, name: input.name, secret }),
+    deps.dualWrite,
+  );
+  return { ...row, api_key: secret };
+}
+
+/** GET /agent_api_keys: authorized ids pushed into the SQL; [] answers [] without SQL. */
+export async function listApiKeys(
+  deps: ServiceDeps,
+  authz: RequestAuthorizer,
+  query: unknown,
+): Promise<ApiKeyRow[]> {
+  const input = parse(listQuery, query);
+  if (input.agent_id !== undefined && !agent.isValidId(input.agent_id)) return [];
+  const ids = await authz.authorizedIds(apiKey, "read");
+  return withAuthorizedIds(ids, (ids) =>
+    deps.db.listApiKeys({
+      ids,
+      ...(input.agent_id !== undefined ? { agentId: input.agent_id } : {}),
+      limit: input.limit,
+      offset: (input.page_number - 1) * input.limit,
+    }),
+  );
+}
+
+async function resolveByName(deps: ServiceDeps, name: string, query: unknown): Promise<ApiKeyRow> {
+  const { agent_id: agentId } = parse(nameQuery, query);
+  // Absent, unknown agent, invalid agent id: all the same identifier-free 404.
+  if (agentId === undefined || !agent.isValidId(agentId))
+    throw new NotFoundError(API_KEY_NOT_FOUND_MESSAGE);
+  const row = await deps.db.getApiKeyByName(agentId, name);
+  if (!row) throw new NotFoundError(API_KEY_NOT_FOUND_MESSAGE);
+  return row;
+}
+
+/** GET /agent_api_keys/name/:name?agent_id=: look up, then check read on the row's id. */
+export async function getApiKeyByName(
+  deps: ServiceDeps,
+  authz: RequestAuthorizer,
+  name: string,
+  query: unknown,
+): Promise<ApiKeyRow> {
+  const row = await resolveByName(deps, name, query);
+  await authz.checkOrNotFound(apiKey(row.id), "read");
+  return row;
+}
+
+/** GET /agent_api_keys/:id (the route guards read on the id first). */
+export async function getApiKey(deps: ServiceDeps, id: string): Promise<ApiKeyRow> {
+  const row = await deps.db.getApiKey(id);
+  if (!row) throw new NotFoundError(API_KEY_NOT_FOUND_MESSAGE);
+  return row;
+}
+
+/** DELETE /agent_api_keys/:id (the route guards delete on the id first). */
+export async function deleteApiKey(
+  deps: ServiceDeps,
+  authz: RequestAuthorizer,
+  id: string,
+): Promise<{ id: string; deleted: boolean }> {
+  const deleted = await deleteDeregistered(
+    authz,
+    apiKey(id),
+    () => deps.db.deleteApiKey(id),
+    deps.dualWrite,
+  );
+  return { id, deleted };
+}
+
+/** DELETE /agent_api_keys/name/:name?agent_id=: resolve, check delete on that id, delete BY THAT ID. */
+export async function deleteApiKeyByName(
+  deps: ServiceDeps,
+  authz: RequestAuthorizer,
+  name: string,
+  query: unknown,
+): Promise<{ id: string; deleted: boolean }> {
+  const row = await resolveByName(deps, name, query);
+  await authz.checkOrNotFound(apiKey(row.id), "delete");
+  return deleteApiKey(deps, authz, row.id);
+}

@@ -1,0 +1,150 @@
+/**
+ * Fastify adapter (Fastify 5 and 4): `fgacPlugin` decorates `request.fgac`, installs the error
+ * handler, and `authorizeParam()` is a `preHandler`. Glue only.
+ *
+ * Fastify answers path parameters longer than `maxParamLength` (default 100) itself, before any
+ * plugin runs. Ids may be 1024 characters: create the app with
+ * `Fastify({ routerOptions: { maxParamLength: 1024 } })`; the plugin warns when it is lower.
+ *
+ * @module fgac/fastify
+ */
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from "fastify";
+import fp from "fastify-plugin";
+import {
+  type AuthorizeParamOptions,
+  assertMiddlewareOptions,
+  assertParamOptions,
+  type ErrorHandlerOptions,
+  errorResponseFor,
+  type FgacMiddlewareOptions,
+  guardParam,
+  missingMiddleware,
+  resolveRequestAuthorizer,
+  type SubjectFromHeadersOptions,
+  singleHeader,
+  subjectFromHeaderValues,
+} from "./adapters/shared.js";
+import type { RequestAuthorizer } from "./core/authorizer.js";
+import type { ResourceKind, Subject } from "./core/resources.js";
+
+export type {
+  AuthorizeParamOptions,
+  ErrorHandlerOptions,
+  FgacMiddlewareOptions,
+  SubjectFromHeadersOptions,
+} from "./adapters/shared.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The request's authorizer, set by `fgacPlugin` (null only before its hook ran). */
+    fgac: RequestAuthorizer | null;
+  }
+}
+
+/** Options of {@link fgacPlugin}. */
+export interface FgacPluginOptions extends FgacMiddlewareOptions<FastifyRequest> {
+  /** Options of the error handler the plugin installs (`false`: install none). */
+  errorHandler?: ErrorHandlerOptions | false;
+  /** Where the low-`maxParamLength` warning goes (default `fastify.log`). */
+  warn?: (message: string) => void;
+}
+
+/** Path ids may be this long (SpiceDB's limit); Fastify's default is 100. */
+export const REQUIRED_MAX_PARAM_LENGTH = 1024;
+
+function maxParamLengthOf(fastify: FastifyInstance): number {
+  const config = fastify.initialConfig as {
+    maxParamLength?: number;
+    routerOptions?: { maxParamLength?: number };
+  };
+  return Math.max(config.routerOptions?.maxParamLength ?? 0, config.maxParamLength ?? 0) || 100;
+}
+
+const plugin: FastifyPluginAsync<FgacPluginOptions> = async (fastify, options) => {
+  assertMiddlewareOptions(options, "fgac/fastify fgacPlugin");
+  const max = maxParamLengthOf(fastify);
+  if (max < REQUIRED_MAX_PARAM_LENGTH) {
+    const message = `fgac: maxParamLength is ${max}; ids up to ${REQUIRED_MAX_PARAM_LENGTH} characters will be answered by Fastify itself (not with fgac's 404). Create the app with { routerOptions: { maxParamLength: ${REQUIRED_MAX_PARAM_LENGTH} } }.`;
+    (options.warn ?? ((m: string) => fastify.log.warn(m)))(message);
+  }
+  fastify.decorateRequest("fgac", null);
+  fastify.addHook("onRequest", async (request) => {
+    request.fgac = await resolveRequestAuthorizer(options, request);
+  });
+  if (options.errorHandler !== false) {
+    fastify.setErrorHandler(fgacErrorHandler(options.errorHandler ?? {}));
+  }
+};
+
+/**
+ * The Fastify plugin (built with `fastify-plugin`, so it applies to the whole app).
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ routerOptions: { maxParamLength: 1024 } });
+ * await app.register(fgacPlugin, { authorizer, subject: subjectFromHeaders() });
+ * ```
+ */
+export const fgacPlugin: FastifyPluginAsync<FgacPluginOptions> = fp(plugin, {
+  name: "fgac",
+  fastify: ">=4.0.0",
+});
+
+/**
+ * The request's authorizer.
+ * @throws `ConfigurationError` when `fgacPlugin` is not registered for this route
+ */
+export function getFgac(request: FastifyRequest): RequestAuthorizer {
+  if (!request.fgac) throw missingMiddleware("this route (app.register(fgacPlugin, ...))");
+  return request.fgac;
+}
+
+/**
+ * Guards a path parameter, as a `preHandler`: an invalid id answers the kind's 404 without a
+ * backend call; a denial answers what the collapse policy says.
+ *
+ * @example
+ * ```ts
+ * app.get("/agent_api_keys/:id", { preHandler: authorizeParam({ param: "id", resource: apiKey, permission: "read" }) }, handler);
+ * ```
+ */
+export function authorizeParam<K extends ResourceKind>(
+  options: AuthorizeParamOptions<K>,
+): preHandlerAsyncHookHandler {
+  assertParamOptions(options);
+  return async function fgacAuthorizeParam(request: FastifyRequest) {
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    await guardParam(getFgac(request), options, params[options.param]);
+  };
+}
+
+/**
+ * The error handler `fgacPlugin` installs; exported to install it in an encapsulated context.
+ */
+export function fgacErrorHandler(
+  options: ErrorHandlerOptions = {},
+): (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (error, _request, reply) => {
+    const { status, headers, body } = errorResponseFor(error, options);
+    return reply.code(status).headers(headers).send(body);
+  };
+}
+
+/**
+ * Reads the subject from `x-user-id` or `x-service-account-id`. Only safe behind a trusted
+ * gateway that sets these headers and strips them from client requests. Both headers, several
+ * values or an invalid id: 401. Neither: anonymous (`null`).
+ */
+export function subjectFromHeaders(
+  options: SubjectFromHeadersOptions = {},
+): (request: FastifyRequest) => Subject | null {
+  return (request) =>
+    subjectFromHeaderValues((name) => singleHeader(request.headers[name]), options);
+}
