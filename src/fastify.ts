@@ -2,9 +2,11 @@
  * Fastify adapter (Fastify 5 and 4): `fgacPlugin` decorates `request.fgac`, installs the error
  * handler, and `authorizeParam()` is a `preHandler`. Glue only.
  *
- * Fastify answers path parameters longer than `maxParamLength` (default 100) itself, before any
- * plugin runs. Ids may be 1024 characters: create the app with
- * `Fastify({ routerOptions: { maxParamLength: 1024 } })`; the plugin warns when it is lower.
+ * Fastify answers path parameters longer than `maxParamLength` (default 100) itself (414),
+ * before any plugin runs. Ids may be 1024 characters: create the app with at least
+ * `Fastify({ routerOptions: { maxParamLength: 1024 } })`; the plugin warns when it is lower. To
+ * answer even longer (invalid) ids with the same 404 as absent ones, use Node's header limit
+ * (`16 * 1024`), which bounds the URL anyway.
  *
  * @module fgac/fastify
  */
@@ -39,6 +41,7 @@ export type {
   ErrorHandlerOptions,
   FgacMiddlewareOptions,
   SubjectFromHeadersOptions,
+  SubjectResolver,
 } from "./adapters/shared.js";
 
 declare module "fastify" {

@@ -26,6 +26,7 @@ export type {
   ErrorHandlerOptions,
   FgacMiddlewareOptions,
   SubjectFromHeadersOptions,
+  SubjectResolver,
 } from "./adapters/shared.js";
 
 /** The Hono environment the middleware provides: `c.var.fgac`. */

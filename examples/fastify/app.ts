@@ -7,9 +7,13 @@ import type { Deps } from "../shared/setup.js";
 
 type Params = { id: string; name: string };
 
-/** Builds the Fastify app. Ids may be 1024 characters: raise maxParamLength. */
+/**
+ * Builds the Fastify app. Ids may be 1024 characters, and longer (invalid) ids must get the
+ * same 404 as absent ones rather than Fastify's own 414: raise maxParamLength to Node's header
+ * limit, which bounds the URL anyway.
+ */
 export async function createApp(deps: Deps): Promise<FastifyInstance> {
-  const app = Fastify({ routerOptions: { maxParamLength: 1024 } });
+  const app = Fastify({ routerOptions: { maxParamLength: 16 * 1024 } });
   await app.register(fgacPlugin, { authorizer: deps.authorizer, subject: subjectFromHeaders() });
 
   app.post("/agents", async (request, reply) => {

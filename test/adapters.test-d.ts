@@ -1,0 +1,30 @@
+import type { Request } from "express";
+import type { FastifyRequest } from "fastify";
+import { Hono } from "hono";
+import { describe, expectTypeOf, it } from "vitest";
+import type { FgacEnv } from "../src/hono.js";
+import "../src/express.js";
+import "../src/fastify.js";
+import * as ex from "../src/express.js";
+import { apiKey, type RequestAuthorizer } from "../src/index.js";
+
+describe("per-request typing", () => {
+  it("express: req.fgac", () => {
+    expectTypeOf<Request["fgac"]>().toEqualTypeOf<RequestAuthorizer | undefined>();
+  });
+  it("fastify: request.fgac", () => {
+    expectTypeOf<FastifyRequest["fgac"]>().toEqualTypeOf<RequestAuthorizer | null>();
+  });
+  it("hono: c.var.fgac is inferred", () => {
+    const app = new Hono<FgacEnv>();
+    app.get("/", (c) => {
+      expectTypeOf(c.var.fgac).toEqualTypeOf<RequestAuthorizer>();
+      return c.text("ok");
+    });
+  });
+  it("authorizeParam permissions are typed by the kind", () => {
+    ex.authorizeParam({ param: "id", resource: apiKey, permission: "delete" });
+    // @ts-expect-error not a permission of api keys
+    ex.authorizeParam({ param: "id", resource: apiKey, permission: "destroy" });
+  });
+});

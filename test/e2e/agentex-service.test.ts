@@ -1,0 +1,345 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db, openSql } from "../../examples/shared/db.js";
+import { type Deps, startDeps } from "../../examples/shared/setup.js";
+import type { AuthorizationPort, CollapsePolicy } from "../../src/index.js";
+import { type RecordingLogger, recordingLogger } from "../../src/testing/index.js";
+import { withOverrides } from "../support/port-contract.js";
+import { FRAMEWORKS, type Send } from "./harness.js";
+
+const NOT_FOUND = '{"message":"Agent api_key not found.","code":404,"data":null}';
+const AGENT_NOT_FOUND = '{"message":"Agent not found.","code":404,"data":null}';
+const FORBIDDEN =
+  '{"message":"You do not have permission to perform this action.","code":403,"data":null}';
+const UNAVAILABLE =
+  '{"message":"Authorization is temporarily unavailable.","code":503,"data":null}';
+const JSON_TYPE = "application/json; charset=utf-8";
+const INVALID_IDS = ["*", "a%20b", "x".repeat(2000)];
+
+const as = (who: string) => ({ headers: { "x-user-id": who } });
+
+// One PGlite for the whole file (it is slow to start and large); each test reseeds it.
+let db: Db;
+beforeAll(async () => {
+  db = await createDb(await openSql(""));
+});
+afterAll(() => db?.close());
+
+/** Faults injected into the real SpiceDB port, and a count of calls that reached it. */
+interface Faults {
+  register: boolean;
+  deregister: boolean;
+  all: boolean;
+  calls: number;
+}
+
+function faulty(port: AuthorizationPort, faults: Faults): AuthorizationPort {
+  const down = () =>
+    Promise.reject(new Error("rpc error: code = Unavailable desc = connection refused"));
+  const gate =
+    <A, R>(name: "register" | "deregister" | null, f: (a: A) => Promise<R>) =>
+    (a: A): Promise<R> => {
+      faults.calls += 1;
+      if (faults.all || (name && faults[name])) return down();
+      return f(a);
+    };
+  return withOverrides(port, {
+    check: gate(null, (r) => port.check(r)),
+    checkMany: gate(null, (r) => port.checkMany(r)),
+    lookup: gate(null, (r) => port.lookup(r)),
+    grant: gate(null, (r) => port.grant(r)),
+    revoke: gate(null, (r) => port.revoke(r)),
+    register: gate("register", (r) => port.register(r)),
+    deregister: gate("deregister", (r) => port.deregister(r)),
+  });
+}
+
+for (const framework of FRAMEWORKS) {
+  describe(`agentex service on ${framework.name}`, () => {
+    let deps: Deps;
+    let send: Send;
+    let close: () => Promise<void>;
+    let faults: Faults;
+    let logger: RecordingLogger;
+
+    async function boot(collapse?: CollapsePolicy): Promise<void> {
+      faults = { register: false, deregister: false, all: false, calls: 0 };
+      logger = recordingLogger();
+      deps = await startDeps({
+        db,
+        logger,
+        wrapPort: (p) => faulty(p, faults),
+        ...(collapse ? { collapse } : {}),
+      });
+      ({ send, close } = await framework.start(deps));
+    }
+    afterEach(async () => {
+      await close?.();
+      await deps?.close();
+    });
+
+    const expectNotFound = (
+      answer: { status: number; headers: Record<string, string>; body: string },
+      body = NOT_FOUND,
+    ) => {
+      expect(answer.status).toBe(404);
+      expect(answer.headers["content-type"]).toBe(JSON_TYPE);
+      expect(answer.body).toBe(body);
+    };
+    const comparable = (headers: Record<string, string>) => {
+      const { date: _date, ...rest } = headers;
+      return rest;
+    };
+
+    it("GET /agent_api_keys/:id: allowed, other tenant, absent and invalid ids", async () => {
+      await boot();
+      const ok = await send("GET", "/agent_api_keys/key-alice", as("alice"));
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toMatchObject({
+        id: "key-alice",
+        agent_id: "support-bot",
+        name: "alice-ci",
+      });
+      expect(ok.body).not.toContain("agx_"); // the secret is only shown on create
+
+      const denied = await send("GET", "/agent_api_keys/key-alice", as("mallory"));
+      const absent = await send("GET", "/agent_api_keys/no-such-key", as("mallory"));
+      expectNotFound(denied);
+      expectNotFound(absent);
+      expect(comparable(denied.headers)).toEqual(comparable(absent.headers));
+      const before = faults.calls;
+      for (const id of INVALID_IDS) {
+        const invalid = await send("GET", `/agent_api_keys/${id}`, as("alice"));
+        expectNotFound(invalid);
+        expect(comparable(invalid.headers)).toEqual(comparable(absent.headers));
+      }
+      expect(faults.calls).toBe(before); // invalid ids never reach the backend
+    });
+
+    it("GET /agent_api_keys/name/:name: absent, denied and invalid agent give the same 404", async () => {
+      await boot();
+      const ok = await send(
+        "GET",
+        "/agent_api_keys/name/alice-ci?agent_id=support-bot",
+        as("alice"),
+      );
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body).id).toBe("key-alice");
+      const answers = [
+        await send("GET", "/agent_api_keys/name/alice-ci?agent_id=support-bot", as("mallory")),
+        await send("GET", "/agent_api_keys/name/nope?agent_id=support-bot", as("mallory")),
+        await send("GET", "/agent_api_keys/name/alice-ci?agent_id=*", as("alice")),
+        await send(
+          "GET",
+          `/agent_api_keys/name/alice-ci?agent_id=${"x".repeat(2000)}`,
+          as("alice"),
+        ),
+        await send("GET", "/agent_api_keys/name/alice-ci", as("alice")),
+      ];
+      for (const a of answers) {
+        expectNotFound(a);
+        expect(comparable(a.headers)).toEqual(comparable(answers[0]!.headers));
+      }
+    });
+
+    it('DELETE /agent_api_keys/:id: readable but not deletable is 403 under "unless-readable"', async () => {
+      await boot();
+      const forbidden = await send("DELETE", "/agent_api_keys/key-bob", as("bob"));
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.body).toBe(FORBIDDEN);
+      expectNotFound(await send("DELETE", "/agent_api_keys/key-alice", as("mallory")));
+      expectNotFound(await send("DELETE", "/agent_api_keys/no-such-key", as("mallory")));
+      for (const id of INVALID_IDS)
+        expectNotFound(await send("DELETE", `/agent_api_keys/${id}`, as("alice")));
+      expect(await db.getApiKey("key-bob")).toBeDefined();
+      expect(await db.getApiKey("key-alice")).toBeDefined();
+
+      const ok = await send("DELETE", "/agent_api_keys/key-alice", as("alice"));
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toEqual({ id: "key-alice", deleted: true });
+      expect(await db.getApiKey("key-alice")).toBeUndefined();
+      expectNotFound(await send("GET", "/agent_api_keys/key-alice", as("alice"))); // deregistered
+    });
+
+    it('DELETE /agent_api_keys/:id: readable but not deletable is 404 under "always"', async () => {
+      await boot("always");
+      expectNotFound(await send("DELETE", "/agent_api_keys/key-bob", as("bob")));
+      expect(await db.getApiKey("key-bob")).toBeDefined();
+    });
+
+    it("DELETE /agent_api_keys/name/:name resolves the name and deletes that id", async () => {
+      await boot();
+      expect(
+        (await send("DELETE", "/agent_api_keys/name/bob-laptop?agent_id=support-bot", as("bob")))
+          .status,
+      ).toBe(403);
+      expectNotFound(
+        await send("DELETE", "/agent_api_keys/name/alice-ci?agent_id=support-bot", as("mallory")),
+      );
+      expectNotFound(
+        await send("DELETE", "/agent_api_keys/name/nope?agent_id=support-bot", as("alice")),
+      );
+      expectNotFound(await send("DELETE", "/agent_api_keys/name/alice-ci?agent_id=*", as("alice")));
+      const ok = await send(
+        "DELETE",
+        "/agent_api_keys/name/alice-ci?agent_id=support-bot",
+        as("alice"),
+      );
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toEqual({ id: "key-alice", deleted: true });
+      expect(await db.getApiKey("key-alice")).toBeUndefined();
+      expect(await db.getApiKey("key-bob")).toBeDefined();
+    });
+
+    it("POST /agent_api_keys needs update on the parent agent and registers before the insert", async () => {
+      await boot();
+      const created = await send("POST", "/agent_api_keys", {
+        ...as("alice"),
+        body: { agent_id: "support-bot", name: "k-new" },
+      });
+      expect(created.status).toBe(201);
+      const key = JSON.parse(created.body);
+      expect(key.api_key).toMatch(/^agx_/);
+      expect((await send("GET", `/agent_api_keys/${key.id}`, as("alice"))).status).toBe(200);
+      expect((await send("DELETE", `/agent_api_keys/${key.id}`, as("alice"))).status).toBe(200);
+
+      const viewer = await send("POST", "/agent_api_keys", {
+        ...as("bob"),
+        body: { agent_id: "support-bot", name: "x" },
+      });
+      expect(viewer.status).toBe(403);
+      const stranger = await send("POST", "/agent_api_keys", {
+        ...as("mallory"),
+        body: { agent_id: "support-bot", name: "x" },
+      });
+      expectNotFound(stranger, AGENT_NOT_FOUND);
+      expectNotFound(
+        await send("POST", "/agent_api_keys", {
+          ...as("alice"),
+          body: { agent_id: "*", name: "x" },
+        }),
+        AGENT_NOT_FOUND,
+      );
+      expect(
+        (await send("POST", "/agent_api_keys", { ...as("alice"), body: { name: 3 } })).status,
+      ).toBe(400);
+      const rows = await db.listApiKeys({ ids: undefined, limit: 100, offset: 0 });
+      expect(rows.map((r) => r.name).sort()).toEqual(["alice-ci", "bob-laptop", "mallory-prod"]);
+    });
+
+    it("POST /agent_api_keys: a register failure answers 503 and stores no row", async () => {
+      await boot();
+      faults.register = true;
+      const answer = await send("POST", "/agent_api_keys", {
+        ...as("alice"),
+        body: { agent_id: "support-bot", name: "k-fail" },
+      });
+      expect(answer.status).toBe(503);
+      expect(answer.body).toBe(UNAVAILABLE);
+      expect(await db.getApiKeyByName("support-bot", "k-fail")).toBeUndefined();
+    });
+
+    it("DELETE: a deregister failure still answers 200, deletes the row and logs a possible orphan", async () => {
+      await boot();
+      faults.deregister = true;
+      const answer = await send("DELETE", "/agent_api_keys/key-alice", as("alice"));
+      expect(answer.status).toBe(200);
+      expect(await db.getApiKey("key-alice")).toBeUndefined();
+      const line = logger.entries.find((e) => e.msg?.includes("orphaned"));
+      expect(line?.obj).toMatchObject({ resourceType: "api_key", resourceId: "key-alice" });
+      expect(logger.text()).not.toContain('"alice"');
+    });
+
+    it("a backend outage answers 503 and never runs the handler", async () => {
+      await boot();
+      faults.all = true;
+      const queries = db.queries;
+      for (const [method, path] of [
+        ["GET", "/agent_api_keys/key-alice"],
+        ["DELETE", "/agent_api_keys/key-alice"],
+        ["GET", "/agent_api_keys"],
+        ["GET", "/agents/support-bot"],
+      ] as const) {
+        const answer = await send(method, path, as("alice"));
+        expect(answer.status).toBe(503);
+        expect(answer.body).toBe(UNAVAILABLE);
+      }
+      expect(db.queries).toBe(queries);
+      expect(await db.getApiKey("key-alice")).toBeDefined();
+    });
+
+    it("GET /agent_api_keys pages through only authorized rows, full pages across pages", async () => {
+      await boot();
+      const mine: string[] = ["key-alice"];
+      for (let i = 0; i < 7; i++) {
+        // Interleave other tenants' rows so filtering after LIMIT would return short pages.
+        const a = await send("POST", "/agent_api_keys", {
+          ...as("alice"),
+          body: { agent_id: "support-bot", name: `a${i}` },
+        });
+        mine.push(JSON.parse(a.body).id);
+        const m = await send("POST", "/agent_api_keys", {
+          ...as("mallory"),
+          body: { agent_id: "billing-bot", name: `m${i}` },
+        });
+        expect(m.status).toBe(201);
+      }
+      const pages: string[][] = [];
+      for (const page of [1, 2, 3, 4]) {
+        const answer = await send(
+          "GET",
+          `/agent_api_keys?limit=3&page_number=${page}`,
+          as("alice"),
+        );
+        expect(answer.status).toBe(200);
+        pages.push(JSON.parse(answer.body).map((r: { id: string }) => r.id));
+      }
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 2, 0]);
+      expect(pages.flat().sort()).toEqual([...mine].sort());
+      const filtered = await send("GET", "/agent_api_keys?agent_id=billing-bot", as("alice"));
+      expect(JSON.parse(filtered.body)).toEqual([]);
+      expect((await send("GET", "/agent_api_keys?limit=0", as("alice"))).status).toBe(400);
+    });
+
+    it("GET /agent_api_keys: nothing authorized answers [] without running SQL", async () => {
+      await boot();
+      const queries = db.queries;
+      for (const headers of [as("carol"), {}]) {
+        const answer = await send("GET", "/agent_api_keys", headers);
+        expect(answer.status).toBe(200);
+        expect(JSON.parse(answer.body)).toEqual([]);
+      }
+      expect(db.queries).toBe(queries);
+    });
+
+    it("agents: create in the caller's tenant, read it back, hidden from other tenants", async () => {
+      await boot();
+      const created = await send("POST", "/agents", {
+        ...as("carol"),
+        body: { name: "helper", tenant_id: "acme" },
+      });
+      expect(created.status).toBe(201);
+      const id = JSON.parse(created.body).id;
+      expect((await send("GET", `/agents/${id}`, as("carol"))).status).toBe(200);
+      expectNotFound(await send("GET", `/agents/${id}`, as("mallory")), AGENT_NOT_FOUND);
+      expectNotFound(await send("GET", "/agents/no-such-agent", as("mallory")), AGENT_NOT_FOUND);
+      expectNotFound(await send("GET", "/agents/*", as("mallory")), AGENT_NOT_FOUND);
+      const wrongTenant = await send("POST", "/agents", {
+        ...as("carol"),
+        body: { name: "x", tenant_id: "globex" },
+      });
+      expect(wrongTenant.status).toBe(404);
+    });
+
+    it("identity headers: both at once or an invalid id is 401", async () => {
+      await boot();
+      const both = await send("GET", "/agent_api_keys", {
+        headers: { "x-user-id": "alice", "x-service-account-id": "svc" },
+      });
+      expect(both.status).toBe(401);
+      expect(both.headers["content-type"]).toBe(JSON_TYPE);
+      expect(
+        (await send("GET", "/agent_api_keys", { headers: { "x-user-id": "a b" } })).status,
+      ).toBe(401);
+    });
+  });
+}
