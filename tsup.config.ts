@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     spicedb: "src/spicedb/index.ts",
+    http: "src/http/index.ts",
     express: "src/express.ts",
     fastify: "src/fastify.ts",
     hono: "src/hono.ts",

@@ -1,0 +1,219 @@
+import { z } from "zod";
+import {
+  AuthorizationUnavailableError,
+  ConfigurationError,
+  ConflictError,
+  UnauthenticatedError,
+} from "../core/errors.js";
+import type {
+  AuthorizationPort,
+  CheckRequest,
+  DeregisterRequest,
+  LookupRequest,
+  RegisterRequest,
+  RelationRequest,
+  WriteResult,
+} from "../core/port.js";
+import { DEFAULT_RELATION } from "../core/port.js";
+import { assertResource, assertSubject, type Resource, type Subject } from "../core/resources.js";
+import { type WireOp, type WireResource, wireSearchAnswer, wireWriteAnswer } from "./wire.js";
+
+/** Options of {@link httpPort}. */
+export interface HttpPortOptions {
+  /** Base URL of the service, e.g. `https://authz.internal` (calls go to `{baseUrl}/v1/authz/{op}`). */
+  baseUrl: string;
+  /** The fetch to use (default `globalThis.fetch`). */
+  fetch?: typeof fetch;
+  /** Deadline per call in ms (default 2000), enforced with an `AbortSignal`. */
+  timeoutMs?: number;
+  /** Headers added to every call (service credentials). Never logged, never in error messages. */
+  headers?: Record<string, string>;
+  /** Maps the library's subject to the service's principal JSON (default `{ type, id }`). */
+  principal?: (subject: Subject) => unknown;
+  /** How many checks `checkMany` runs at once (default 8). */
+  concurrency?: number;
+  /** The path under `baseUrl` (default `/v1/authz`). */
+  basePath?: string;
+}
+
+const optionsSchema = z.object({
+  baseUrl: z.string().url(),
+  fetch: z.custom<typeof fetch>((v) => typeof v === "function").optional(),
+  timeoutMs: z.number().int().positive().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  principal: z.custom<(s: Subject) => unknown>((v) => typeof v === "function").optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
+  basePath: z.string().startsWith("/").optional(),
+});
+
+function defaultPrincipal(subject: Subject): unknown {
+  return subject.relation
+    ? { type: subject.type, id: subject.id, relation: subject.relation }
+    : { type: subject.type, id: subject.id };
+}
+
+function wire(resource: Resource): WireResource {
+  assertResource(resource);
+  return { type: resource.type, selector: resource.id };
+}
+
+/**
+ * An {@link AuthorizationPort} that calls an agentex-auth-style HTTP service:
+ * `POST {baseUrl}/v1/authz/{check|grant|revoke|register|deregister|search}`. Runs on any runtime
+ * with `fetch`.
+ *
+ * Fails closed on everything unexpected: network errors, timeouts, 5xx and any undocumented
+ * status, bodies that are not JSON or not of the contract's shape (`items: null`, `items: "abc"`,
+ * `unscoped: 1`, both keys...) are `AuthorizationUnavailableError`; 401 is
+ * `UnauthenticatedError`; 409 on register is `ConflictError`. No upstream status or text
+ * reaches the caller.
+ *
+ * @param options - `baseUrl`, and optionally `fetch`, `timeoutMs`, `headers`, `principal`, `concurrency`
+ * @returns the port
+ * @throws `ConfigurationError` for invalid options
+ * @example
+ * ```ts
+ * const port = httpPort({ baseUrl: "https://authz.internal", headers: { authorization: `Bearer ${token}` } });
+ * const authorizer = createAuthorizer({ port });
+ * ```
+ */
+export function httpPort(options: HttpPortOptions): AuthorizationPort {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      `httpPort: invalid options (${parsed.error.issues.map((i) => i.path.join(".")).join(", ")})`,
+    );
+  }
+  // Resolved per call, not captured: fetch may be replaced after the port is built.
+  const doFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
+  if (typeof (options.fetch ?? globalThis.fetch) !== "function") {
+    throw new ConfigurationError("httpPort: no fetch available; pass options.fetch");
+  }
+  const base =
+    options.baseUrl.replace(/\/+$/, "") + (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const concurrency = options.concurrency ?? 8;
+  const principalOf = (subject: Subject) => {
+    assertSubject(subject);
+    return (options.principal ?? defaultPrincipal)(subject);
+  };
+
+  /** One call; resolves to the status and the parsed JSON body (undefined if none or invalid). */
+  async function call(
+    op: WireOp,
+    body: unknown,
+  ): Promise<{ status: number; json: unknown; jsonOk: boolean }> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(`${base}/${op}`, {
+        method: "POST",
+        headers: {
+          ...options.headers,
+          "content-type": "application/json",
+          accept: "application/json",
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      // Network failure, timeout or a body cut off mid-stream.
+      throw new AuthorizationUnavailableError(undefined, { cause: error });
+    }
+    if (response.status === 401) throw new UnauthenticatedError();
+    let json: unknown;
+    let jsonOk = false;
+    if (text.trim() !== "") {
+      try {
+        json = JSON.parse(text);
+        jsonOk = true;
+      } catch {
+        jsonOk = false;
+      }
+    }
+    return { status: response.status, json, jsonOk };
+  }
+
+  function unexpected(op: WireOp, status: number): AuthorizationUnavailableError {
+    return new AuthorizationUnavailableError(undefined, { cause: { op, status } });
+  }
+
+  async function write(op: WireOp, body: unknown, conflictOn409 = false): Promise<WriteResult> {
+    const { status, json, jsonOk } = await call(op, body);
+    if (status === 409 && conflictOn409) throw new ConflictError();
+    if (status !== 200) throw unexpected(op, status);
+    if (!jsonOk) return {};
+    const answer = wireWriteAnswer.safeParse(json);
+    if (!answer.success) throw unexpected(op, status);
+    return answer.data.token ? { token: answer.data.token } : {};
+  }
+
+  async function check(req: CheckRequest): Promise<boolean> {
+    const { status } = await call("check", {
+      principal: principalOf(req.subject),
+      resource: wire(req.resource),
+      operation: req.permission,
+    });
+    if (status === 200) return true;
+    if (status === 403) return false;
+    throw unexpected("check", status);
+  }
+
+  return {
+    check,
+    async checkMany(reqs: readonly CheckRequest[]): Promise<boolean[]> {
+      const results: boolean[] = new Array(reqs.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < reqs.length) {
+          const i = next++;
+          results[i] = await check(reqs[i] as CheckRequest);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, reqs.length) }, worker));
+      return results;
+    },
+    async lookup(req: LookupRequest): Promise<readonly string[] | null> {
+      const { status, json, jsonOk } = await call("search", {
+        principal: principalOf(req.subject),
+        filter_resource: req.resourceType,
+        filter_operation: req.permission,
+      });
+      if (status !== 200 || !jsonOk) throw unexpected("search", status);
+      const answer = wireSearchAnswer.safeParse(json);
+      if (!answer.success) throw unexpected("search", status);
+      return "unscoped" in answer.data ? null : [...new Set(answer.data.items)];
+    },
+    async grant(req: RelationRequest) {
+      return write("grant", {
+        principal: principalOf(req.subject),
+        resource: wire(req.resource),
+        relation: req.relation ?? DEFAULT_RELATION,
+        operation: "create",
+      });
+    },
+    async revoke(req: RelationRequest) {
+      return write("revoke", {
+        principal: principalOf(req.subject),
+        resource: wire(req.resource),
+        relation: req.relation ?? DEFAULT_RELATION,
+        operation: "delete",
+      });
+    },
+    async register(req: RegisterRequest) {
+      return write(
+        "register",
+        {
+          principal: principalOf(req.subject),
+          resource: wire(req.resource),
+          parent: req.parent ? wire(req.parent) : null,
+        },
+        true,
+      );
+    },
+    async deregister(req: DeregisterRequest) {
+      return write("deregister", { principal: null, resource: wire(req.resource) });
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import { z } from "zod";
+import { isFgacError, toErrorResponse } from "../core/errors.js";
+import type { AuthorizationPort } from "../core/port.js";
+import { assertSubject, type Resource, type Subject } from "../core/resources.js";
+import { WIRE_OPS, type WireOp, type WireResource, wireRequests } from "./wire.js";
+
+/** Options of {@link createAuthzHandler}. */
+export interface AuthzHandlerOptions {
+  /**
+   * Decides who may call the service at all (e.g. checks a bearer token or an mTLS header set by
+   * the platform). Resolve `false` to answer 401. Without it every caller is accepted: only
+   * acceptable behind a network boundary that admits nothing else.
+   */
+  authenticate?: (request: Request) => boolean | Promise<boolean>;
+  /** Path prefix of the operations (default `/v1/authz`). */
+  basePath?: string;
+  /** Maps a principal from the wire to a subject (default: `{ type, id, relation? }`). */
+  subject?: (principal: unknown) => Subject;
+}
+
+const defaultPrincipal = z
+  .object({ type: z.string(), id: z.string(), relation: z.string().optional() })
+  .transform(
+    (p): Subject =>
+      p.relation ? { type: p.type, id: p.id, relation: p.relation } : { type: p.type, id: p.id },
+  );
+
+class BadRequest extends Error {}
+
+function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      ...extra,
+    },
+  });
+}
+
+function fromWire(r: WireResource): Resource {
+  return { type: r.type, id: r.selector };
+}
+
+/**
+ * Serves the agentex-auth HTTP contract over any port, as a fetch handler
+ * `(Request) => Promise<Response>`: mount it as it is in Hono, Bun, Deno or Workers, and in Node
+ * through `@hono/node-server` or an adapter.
+ *
+ * Answers: 200 (check allowed, writes, search), 403 (check denied), 400 (body that is not JSON or
+ * not of the contract's shape; the message names fields, never values), 401 (`authenticate`
+ * said no), 404 (unknown operation), 405 (method other than POST), 409 (register conflict),
+ * 503 (the port failed), 500 (anything else, generic).
+ *
+ * @param port - the backend, e.g. `spicedbPort(...)`
+ * @param options - `authenticate`, `basePath`, `subject`
+ * @returns the fetch handler
+ * @example
+ * ```ts
+ * const handler = createAuthzHandler(spicedbPort({ endpoint, token }), {
+ *   authenticate: (req) => req.headers.get("authorization") === `Bearer ${process.env.AUTHZ_TOKEN}`,
+ * });
+ * serve({ fetch: handler, port: 8080 }); // @hono/node-server
+ * ```
+ */
+export function createAuthzHandler(
+  port: AuthorizationPort,
+  options: AuthzHandlerOptions = {},
+): (request: Request) => Promise<Response> {
+  const basePath = (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
+  const toSubject = (principal: unknown): Subject => {
+    let subject: Subject;
+    if (options.subject) subject = options.subject(principal);
+    else {
+      const parsed = defaultPrincipal.safeParse(principal);
+      if (!parsed.success) throw new BadRequest("Invalid request: principal.");
+      subject = parsed.data;
+    }
+    try {
+      assertSubject(subject);
+    } catch {
+      throw new BadRequest("Invalid request: principal.");
+    }
+    return subject;
+  };
+
+  async function run(op: WireOp, body: unknown): Promise<Response> {
+    const parsed = wireRequests[op].safeParse(body);
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "body"))].join(
+        ", ",
+      );
+      throw new BadRequest(`Invalid request: ${fields}.`);
+    }
+    const input = parsed.data as Record<string, unknown>;
+    const resource = input["resource"] ? fromWire(input["resource"] as WireResource) : undefined;
+    switch (op) {
+      case "check": {
+        const allowed = await port.check({
+          subject: toSubject(input["principal"]),
+          resource: resource as Resource,
+          permission: input["operation"] as string,
+        });
+        if (allowed !== true && allowed !== false) throw new Error("port answered a non-boolean");
+        return json(allowed ? 200 : 403, { allowed });
+      }
+      case "grant":
+      case "revoke": {
+        const req = {
+          subject: toSubject(input["principal"]),
+          resource: resource as Resource,
+          ...(input["relation"] ? { relation: input["relation"] as string } : {}),
+        };
+        return json(200, await (op === "grant" ? port.grant(req) : port.revoke(req)));
+      }
+      case "register": {
+        const parent = input["parent"] as WireResource | null | undefined;
+        return json(
+          200,
+          await port.register({
+            subject: toSubject(input["principal"]),
+            resource: resource as Resource,
+            ...(parent ? { parent: fromWire(parent) } : {}),
+          }),
+        );
+      }
+      case "deregister":
+        return json(200, await port.deregister({ resource: resource as Resource }));
+      case "search": {
+        const ids = await port.lookup({
+          subject: toSubject(input["principal"]),
+          resourceType: input["filter_resource"] as string,
+          permission: input["filter_operation"] as string,
+        });
+        if (ids === null) return json(200, { unscoped: true });
+        if (!Array.isArray(ids)) throw new Error("port answered a non-array");
+        return json(200, { items: ids });
+      }
+    }
+  }
+
+  return async (request: Request): Promise<Response> => {
+    const { pathname } = new URL(request.url);
+    const prefix = `${basePath}/`;
+    const op = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : undefined;
+    if (!op || !(WIRE_OPS as readonly string[]).includes(op)) {
+      return json(404, { message: "Not found.", code: 404, data: null });
+    }
+    if (request.method !== "POST") {
+      return json(
+        405,
+        { message: "Method not allowed.", code: 405, data: null },
+        { allow: "POST" },
+      );
+    }
+    try {
+      if (options.authenticate && !(await options.authenticate(request))) {
+        return json(401, { message: "Authentication required.", code: 401, data: null });
+      }
+      let body: unknown;
+      try {
+        body = await request.json();
+      } catch {
+        throw new BadRequest("Invalid JSON body.");
+      }
+      return await run(op as WireOp, body);
+    } catch (error) {
+      if (error instanceof BadRequest)
+        return json(400, { message: error.message, code: 400, data: null });
+      const { status, headers, body } = toErrorResponse(isFgacError(error) ? error : undefined);
+      return new Response(body, { status, headers });
+    }
+  };
+}

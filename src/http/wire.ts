@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
+
+/** The operations of the contract: `POST {base}/{op}`. */
+export const WIRE_OPS = ["check", "grant", "revoke", "register", "deregister", "search"] as const;
+
+/** One operation of the contract. */
+export type WireOp = (typeof WIRE_OPS)[number];
+
+const typeName = z.string().refine(isValidTypeName, "must be a type name");
+const objectId = z.string().refine(isValidId, "must be a valid object id");
+const operation = z.string().refine(isValidRelationName, "must be a permission or relation name");
+
+/** `{ type, selector }` on the wire. */
+export const wireResource = z.object({ type: typeName, selector: objectId });
+
+/** A wire resource. */
+export type WireResource = z.infer<typeof wireResource>;
+
+/** The principal is the service's business: any JSON value the `principal` mapping produces. */
+const principal = z.unknown().refine((p) => p !== undefined, "is required");
+
+/** Request bodies, per operation. */
+export const wireRequests = {
+  check: z.object({ principal, resource: wireResource, operation }),
+  grant: z.object({
+    principal,
+    resource: wireResource,
+    relation: operation.optional(),
+    operation: z.string().optional(),
+  }),
+  revoke: z.object({
+    principal,
+    resource: wireResource,
+    relation: operation.optional(),
+    operation: z.string().optional(),
+  }),
+  register: z.object({
+    principal,
+    resource: wireResource,
+    parent: wireResource.nullable().optional(),
+  }),
+  deregister: z.object({ principal: z.unknown().optional(), resource: wireResource }),
+  search: z.object({ principal, filter_resource: typeName, filter_operation: operation }),
+} as const;
+
+/**
+ * The search answer: exactly `{ items: string[] }` (valid ids) or exactly `{ unscoped: true }`.
+ * `{"items": null}`, `{"items": "abc"}`, `{"unscoped": "true"}` or both keys are rejected.
+ */
+export const wireSearchAnswer = z.union([
+  z.object({ items: z.array(objectId) }).strict(),
+  z.object({ unscoped: z.literal(true) }).strict(),
+]);
+
+/** A write answer: an optional consistency token. */
+export const wireWriteAnswer = z.object({ token: z.string().min(1).optional() }).passthrough();

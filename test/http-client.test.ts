@@ -1,0 +1,231 @@
+import { delay, HttpResponse, http } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { httpPort } from "../src/http/index.js";
+import {
+  AuthorizationUnavailableError,
+  agent,
+  apiKey,
+  ConfigurationError,
+  ConflictError,
+  createAuthorizer,
+  UnauthenticatedError,
+  user,
+} from "../src/index.js";
+import { recordingLogger } from "../src/testing/index.js";
+
+const BASE = "http://authz.test";
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const SECRET = "Bearer s3cr3t-service-token";
+const port = httpPort({ baseUrl: BASE, headers: { authorization: SECRET }, timeoutMs: 200 });
+const alice = user("alice");
+const checkReq = { subject: alice, resource: apiKey("k1"), permission: "read" };
+const lookupReq = { subject: alice, resourceType: "api_key", permission: "read" };
+
+let hits = 0;
+function on(op: string, answer: () => Response | Promise<Response>) {
+  server.use(
+    http.post(`${BASE}/v1/authz/${op}`, () => {
+      hits++;
+      return answer();
+    }),
+  );
+}
+afterEach(() => {
+  hits = 0;
+});
+
+describe("httpPort: documented answers", () => {
+  it("sends the contract's bodies with the service headers", async () => {
+    const seen: Array<{ op: string; body: unknown; auth: string | null }> = [];
+    server.use(
+      http.post(`${BASE}/v1/authz/:op`, async ({ request, params }) => {
+        seen.push({
+          op: String(params["op"]),
+          body: await request.json(),
+          auth: request.headers.get("authorization"),
+        });
+        if (params["op"] === "search") return HttpResponse.json({ items: ["k1"] });
+        return HttpResponse.json({}, { status: 200 });
+      }),
+    );
+    await port.check(checkReq);
+    await port.grant({ subject: alice, resource: apiKey("k1") });
+    await port.revoke({ subject: alice, resource: apiKey("k1"), relation: "viewer" });
+    await port.register({ subject: alice, resource: apiKey("k1"), parent: agent("a1") });
+    await port.register({ subject: alice, resource: agent("a2") });
+    await port.deregister({ resource: apiKey("k1") });
+    await port.lookup(lookupReq);
+    const principal = { type: "user", id: "alice" };
+    const resource = { type: "api_key", selector: "k1" };
+    expect(seen).toEqual([
+      { op: "check", auth: SECRET, body: { principal, resource, operation: "read" } },
+      {
+        op: "grant",
+        auth: SECRET,
+        body: { principal, resource, relation: "owner", operation: "create" },
+      },
+      {
+        op: "revoke",
+        auth: SECRET,
+        body: { principal, resource, relation: "viewer", operation: "delete" },
+      },
+      {
+        op: "register",
+        auth: SECRET,
+        body: { principal, resource, parent: { type: "agent", selector: "a1" } },
+      },
+      {
+        op: "register",
+        auth: SECRET,
+        body: { principal, resource: { type: "agent", selector: "a2" }, parent: null },
+      },
+      { op: "deregister", auth: SECRET, body: { principal: null, resource } },
+      {
+        op: "search",
+        auth: SECRET,
+        body: { principal, filter_resource: "api_key", filter_operation: "read" },
+      },
+    ]);
+  });
+
+  it("check: 200 allowed, 403 denied", async () => {
+    on("check", () => new HttpResponse(null, { status: 200 }));
+    expect(await port.check(checkReq)).toBe(true);
+    on("check", () => HttpResponse.json({ detail: "nope" }, { status: 403 }));
+    expect(await port.check(checkReq)).toBe(false);
+  });
+
+  it("search: items or unscoped; duplicates dropped", async () => {
+    on("search", () => HttpResponse.json({ items: ["k1", "k2", "k1"] }));
+    expect(await port.lookup(lookupReq)).toEqual(["k1", "k2"]);
+    on("search", () => HttpResponse.json({ items: [] }));
+    expect(await port.lookup(lookupReq)).toEqual([]);
+    on("search", () => HttpResponse.json({ unscoped: true }));
+    expect(await port.lookup(lookupReq)).toBeNull();
+  });
+
+  it("writes return the token when the service sends one", async () => {
+    on("register", () => HttpResponse.json({ token: "zed-1" }));
+    expect(await port.register({ subject: alice, resource: apiKey("k1") })).toEqual({
+      token: "zed-1",
+    });
+    on("grant", () => new HttpResponse("", { status: 200 }));
+    expect(await port.grant({ subject: alice, resource: apiKey("k1") })).toEqual({});
+  });
+
+  it("401 is UnauthenticatedError; 409 on register is ConflictError", async () => {
+    on("check", () => HttpResponse.json({}, { status: 401 }));
+    await expect(port.check(checkReq)).rejects.toBeInstanceOf(UnauthenticatedError);
+    on("register", () => HttpResponse.json({}, { status: 409 }));
+    await expect(port.register({ subject: alice, resource: apiKey("k1") })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+  });
+
+  it("checkMany keeps order and bounds concurrency", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    server.use(
+      http.post(`${BASE}/v1/authz/check`, async ({ request }) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        const body = (await request.json()) as { resource: { selector: string } };
+        await delay(5);
+        inFlight--;
+        return new HttpResponse(null, {
+          status: Number(body.resource.selector.slice(1)) % 2 ? 403 : 200,
+        });
+      }),
+    );
+    const limited = httpPort({ baseUrl: BASE, concurrency: 3 });
+    const answers = await limited.checkMany(
+      Array.from({ length: 20 }, (_, i) => ({
+        subject: alice,
+        resource: apiKey(`k${i}`),
+        permission: "read",
+      })),
+    );
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => i % 2 === 0));
+    expect(peak).toBeLessThanOrEqual(3);
+  });
+
+  it("invalid options throw at creation", () => {
+    expect(() => httpPort({ baseUrl: "not a url" })).toThrow(ConfigurationError);
+    expect(() => httpPort({ baseUrl: BASE, timeoutMs: 0 })).toThrow(ConfigurationError);
+  });
+});
+
+describe("httpPort: hostile answers fail closed", () => {
+  const statuses = [201, 204, 301, 302, 400, 402, 404, 418, 429, 500, 502, 503, 504];
+  const hostile: Array<[string, () => Response | Promise<Response>]> = [
+    ...statuses.map((s): [string, () => Response] => [
+      `status ${s}`,
+      () => HttpResponse.json({ items: ["k1"] }, { status: s }),
+    ]),
+    ["network error", () => HttpResponse.error()],
+    [
+      "slower than the timeout",
+      async () => {
+        await delay(1000);
+        return HttpResponse.json({ items: ["k1"] });
+      },
+    ],
+    ["non-JSON body", () => new HttpResponse("<html>ok</html>", { status: 200 })],
+    ["truncated JSON", () => new HttpResponse('{"items": ["k1"', { status: 200 })],
+    ["empty body", () => new HttpResponse("", { status: 200 })],
+    ["items: null", () => HttpResponse.json({ items: null })],
+    ['items: "abc"', () => HttpResponse.json({ items: "abc" })],
+    ["items: [1]", () => HttpResponse.json({ items: [1] })],
+    ['items: ["*"]', () => HttpResponse.json({ items: ["*"] })],
+    ["items missing", () => HttpResponse.json({})],
+    ["unscoped: 1", () => HttpResponse.json({ unscoped: 1 })],
+    ['unscoped: "true"', () => HttpResponse.json({ unscoped: "true" })],
+    ["unscoped: false", () => HttpResponse.json({ unscoped: false })],
+    ["both items and unscoped", () => HttpResponse.json({ items: ["k1"], unscoped: true })],
+    ["a JSON array", () => HttpResponse.json(["k1"])],
+    ["null", () => HttpResponse.json(null)],
+  ];
+
+  it.each(hostile)("search: %s never widens a list", async (_name, answer) => {
+    on("search", answer);
+    await expect(port.lookup(lookupReq)).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(hits).toBe(1); // the hostile answer was really served
+  });
+
+  it.each(hostile.filter(([name]) => !/items|unscoped|JSON|null|body/.test(name)))(
+    "check: %s never allows",
+    async (_name, answer) => {
+      on("check", answer);
+      const error = await port.check(checkReq).catch((e) => e);
+      expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+      expect(hits).toBe(1);
+    },
+  );
+
+  it.each(statuses.map((s) => [s]))("writes: status %s fails", async (status) => {
+    on("register", () => HttpResponse.json({}, { status }));
+    await expect(port.register({ subject: alice, resource: apiKey("k1") })).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    expect(hits).toBe(1);
+  });
+
+  it("through the authorizer: nothing allowed, nothing upstream leaks, no secret logged", async () => {
+    const logger = recordingLogger();
+    const authz = createAuthorizer({ port, logger }).forSubject(alice);
+    on("check", () =>
+      HttpResponse.json({ message: "upstream says: internal detail xyz" }, { status: 500 }),
+    );
+    const error = await authz.check(apiKey("k1"), "read").catch((e) => e);
+    expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+    expect(error.message).not.toMatch(/xyz|500|s3cr3t|alice/);
+    on("search", () => HttpResponse.json({ items: null }));
+    await expect(authz.authorizedIds(apiKey)).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(logger.text()).not.toMatch(/s3cr3t|alice|xyz/);
+  });
+});

@@ -1,0 +1,181 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuthzHandler, httpPort } from "../src/http/index.js";
+import { agentexSchema, type EmbeddedSpiceDB, startEmbeddedSpiceDB } from "../src/spicedb/index.js";
+import { startAgentex } from "./support/agentex-world.js";
+import { describePortContract } from "./support/port-contract.js";
+
+/** Serves a fetch handler on loopback; returns its base URL. */
+async function listen(
+  handler: (r: Request) => Promise<Response>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = serve({ fetch: handler, port: 0, hostname: "127.0.0.1" });
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describePortContract("httpPort -> createAuthzHandler -> spicedbPort (embedded)", async () => {
+  const db = await startEmbeddedSpiceDB({ schema: agentexSchema });
+  const token = "Bearer contract-token";
+  const server = await listen(
+    createAuthzHandler(db.port, {
+      authenticate: (req) => req.headers.get("authorization") === token,
+    }),
+  );
+  return {
+    port: httpPort({ baseUrl: server.url, headers: { authorization: token }, timeoutMs: 10_000 }),
+    async addMember(userId, tenantId) {
+      await db.port.grant({
+        subject: { type: "user", id: userId },
+        resource: { type: "tenant", id: tenantId },
+        relation: "member",
+      });
+    },
+    breakBackend: () => db.close(),
+    async close() {
+      await server.close();
+      await db.close();
+    },
+  };
+});
+
+describe("createAuthzHandler", () => {
+  let db: EmbeddedSpiceDB;
+  let handler: (r: Request) => Promise<Response>;
+  beforeAll(async () => {
+    db = await startAgentex();
+    handler = createAuthzHandler(db.port, {
+      authenticate: (r) => r.headers.get("authorization") === "Bearer ok",
+    });
+  });
+  afterAll(() => db.close());
+
+  const post = (
+    op: string,
+    body: unknown,
+    headers: Record<string, string> = { authorization: "Bearer ok" },
+  ) =>
+    handler(
+      new Request(`http://svc/v1/authz/${op}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    );
+  const alice = { type: "user", id: "alice" };
+
+  it("check: 200 allowed, 403 denied", async () => {
+    expect(
+      (
+        await post("check", {
+          principal: alice,
+          resource: { type: "agent", selector: "a1" },
+          operation: "read",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await post("check", {
+          principal: alice,
+          resource: { type: "agent", selector: "g1" },
+          operation: "read",
+        })
+      ).status,
+    ).toBe(403);
+  });
+
+  it("search answers items", async () => {
+    const res = await post("search", {
+      principal: alice,
+      filter_resource: "agent",
+      filter_operation: "read",
+    });
+    expect(await res.json()).toEqual({ items: ["a1"] });
+  });
+
+  it("400 for invalid JSON and for bodies off the contract, naming fields not values", async () => {
+    const bad = await post("check", "{not json");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ message: "Invalid JSON body.", code: 400, data: null });
+    const shape = await post("check", {
+      principal: alice,
+      resource: { type: "agent", selector: "secret value*" },
+    });
+    expect(shape.status).toBe(400);
+    const text = await shape.text();
+    expect(text).toMatch(/resource\.selector/);
+    expect(text).toMatch(/operation/);
+    expect(text).not.toContain("secret value");
+    expect(
+      (
+        await post("check", {
+          principal: { type: "user" },
+          resource: { type: "agent", selector: "a1" },
+          operation: "read",
+        })
+      ).status,
+    ).toBe(400);
+  });
+
+  it("404 for an unknown op, 405 for other methods, 401 when authenticate says no", async () => {
+    expect((await post("explode", {})).status).toBe(404);
+    expect((await handler(new Request("http://svc/elsewhere", { method: "POST" }))).status).toBe(
+      404,
+    );
+    const get = await handler(new Request("http://svc/v1/authz/check", { method: "GET" }));
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect((await post("check", {}, { authorization: "Bearer wrong" })).status).toBe(401);
+  });
+
+  it("409 for a register conflict", async () => {
+    const body = {
+      principal: { type: "user", id: "bob" },
+      resource: { type: "api_key", selector: "k-alice" },
+      parent: { type: "agent", selector: "a1" },
+    };
+    const res = await post("register", body);
+    expect(res.status).toBe(409);
+  });
+
+  it("503 when the port fails, with a generic body", async () => {
+    const broken = await startEmbeddedSpiceDB({ schema: agentexSchema });
+    await broken.close();
+    const h = createAuthzHandler(broken.port);
+    const res = await h(
+      new Request("http://svc/v1/authz/check", {
+        method: "POST",
+        body: JSON.stringify({
+          principal: alice,
+          resource: { type: "agent", selector: "a1" },
+          operation: "read",
+        }),
+      }),
+    );
+    expect(res.status).toBe(503);
+    expect(await res.text()).toBe(
+      '{"message":"Authorization is temporarily unavailable.","code":503,"data":null}',
+    );
+  });
+
+  it("a basePath is honoured", async () => {
+    const h = createAuthzHandler(db.port, { basePath: "/authz/" });
+    const res = await h(
+      new Request("http://svc/authz/check", {
+        method: "POST",
+        body: JSON.stringify({
+          principal: alice,
+          resource: { type: "agent", selector: "a1" },
+          operation: "read",
+        }),
+      }),
+    );
+    expect(res.status).toBe(200);
+  });
+});
