@@ -26,6 +26,7 @@ import { startAgentex } from "./support/agentex-world.js";
 
 const require = createRequire(import.meta.url);
 const express4 = require("express4") as typeof express;
+const Fastify4 = require("fastify4") as typeof Fastify;
 
 let db: EmbeddedSpiceDB;
 let authorizer: Authorizer;
@@ -67,8 +68,11 @@ async function viaExpress(lib: typeof express, error: unknown): Promise<Wire> {
   }
 }
 
-async function viaFastify(error: unknown): Promise<Wire> {
-  const app = Fastify({ routerOptions: { maxParamLength: 1024 } });
+async function viaFastify(error: unknown, lib: typeof Fastify = Fastify): Promise<Wire> {
+  const app =
+    lib === Fastify
+      ? Fastify({ routerOptions: { maxParamLength: 1024 } })
+      : lib({ maxParamLength: 1024 });
   await app.register(fa.fgacPlugin, { authorizer, subject: fa.subjectFromHeaders() });
   app.get("/boom", async () => {
     throw error;
@@ -95,6 +99,7 @@ describe("the same error gives the same status, content-type and bytes everywher
       await viaExpress(express, make()),
       await viaExpress(express4, make()),
       await viaFastify(make()),
+      await viaFastify(make(), Fastify4),
       await viaHono(make()),
     ];
     for (const a of answers) expect(a).toEqual(answers[0]);

