@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthzHandler, httpPort } from "../src/http/index.js";
 import { agentexSchema, type EmbeddedSpiceDB, startEmbeddedSpiceDB } from "../src/spicedb/index.js";
 import { startAgentex } from "./support/agentex-world.js";
+import { embeddedForContract } from "./support/embedded-harness.js";
 import { describePortContract } from "./support/port-contract.js";
 
 /** Serves a fetch handler on loopback; returns its base URL. */
@@ -20,7 +21,7 @@ async function listen(
 }
 
 describePortContract("httpPort -> createAuthzHandler -> spicedbPort (embedded)", async () => {
-  const db = await startEmbeddedSpiceDB({ schema: agentexSchema });
+  const { db, addMember } = await embeddedForContract();
   const token = "Bearer contract-token";
   const server = await listen(
     createAuthzHandler(db.port, {
@@ -29,13 +30,7 @@ describePortContract("httpPort -> createAuthzHandler -> spicedbPort (embedded)",
   );
   return {
     port: httpPort({ baseUrl: server.url, headers: { authorization: token }, timeoutMs: 10_000 }),
-    async addMember(userId, tenantId) {
-      await db.port.grant({
-        subject: { type: "user", id: userId },
-        resource: { type: "tenant", id: tenantId },
-        relation: "member",
-      });
-    },
+    addMember,
     breakBackend: () => db.close(),
     async close() {
       await server.close();

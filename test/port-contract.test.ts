@@ -1,18 +1,12 @@
-import { agentexSchema, startEmbeddedSpiceDB } from "../src/spicedb/index.js";
 import { memoryPort } from "../src/testing/index.js";
+import { embeddedForContract } from "./support/embedded-harness.js";
 import { describePortContract } from "./support/port-contract.js";
 
 describePortContract("spicedbPort (embedded, agentexSchema)", async () => {
-  const db = await startEmbeddedSpiceDB({ schema: agentexSchema });
+  const { db, addMember } = await embeddedForContract();
   return {
     port: db.port,
-    async addMember(userId, tenantId) {
-      await db.port.grant({
-        subject: { type: "user", id: userId },
-        resource: { type: "tenant", id: tenantId },
-        relation: "member",
-      });
-    },
+    addMember,
     breakBackend: () => db.close(),
     close: () => db.close(),
   };
