@@ -32,6 +32,8 @@ describePortContract("httpPort -> createAuthzHandler -> spicedbPort (embedded)",
     port: httpPort({ baseUrl: server.url, headers: { authorization: token }, timeoutMs: 10_000 }),
     addMember,
     breakBackend: () => db.close(),
+    // api keys take only agents as parent_agent: SpiceDB rejects the whole write.
+    rejectedParent: { type: "tenant", id: "acme" },
     async close() {
       await server.close();
       await db.close();

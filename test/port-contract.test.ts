@@ -8,6 +8,8 @@ describePortContract("spicedbPort (embedded, agentexSchema)", async () => {
     port: db.port,
     addMember,
     breakBackend: () => db.close(),
+    // api keys take only agents as parent_agent: SpiceDB rejects the whole write.
+    rejectedParent: { type: "tenant", id: "acme" },
     close: () => db.close(),
   };
 });

@@ -5,6 +5,7 @@ import {
   agent,
   apiKey,
   ConflictError,
+  type Resource,
   tenant,
   user,
 } from "../../src/index.js";
@@ -16,6 +17,8 @@ export interface ContractHarness {
   addMember(userId: string, tenantId: string): Promise<void>;
   /** Makes every following call fail at the backend. */
   breakBackend(): Promise<void>;
+  /** A parent the backend rejects for an api key (a schema backend); absent: test skipped. */
+  rejectedParent?: Resource;
   close(): Promise<void>;
 }
 
@@ -107,6 +110,25 @@ export function describePortContract(name: string, setup: () => Promise<Contract
       await expect(port.register({ subject: owner, resource: k, parent: a1 })).resolves.toBeTypeOf(
         "object",
       );
+    });
+
+    it("register is atomic: when the backend rejects the parent edge, no owner edge is left", async (ctx) => {
+      if (!h.rejectedParent) ctx.skip();
+      const [owner, other] = [await member(), await member()];
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      await port.grant({ subject: other, resource: a });
+      const k = apiKey(uid("k"));
+      await expect(
+        port.register({ subject: owner, resource: k, parent: h.rejectedParent! }),
+      ).rejects.toBeInstanceOf(Error);
+      expect(await can(owner, k, "read")).toBe(false);
+      // No owner edge was written: someone else can still register the key cleanly.
+      await expect(port.register({ subject: other, resource: k, parent: a })).resolves.toBeTypeOf(
+        "object",
+      );
+      expect(await can(other, k, "read")).toBe(true);
+      expect(await can(owner, k, "read")).toBe(false);
     });
 
     it("deregister removes every edge of the object", async () => {
