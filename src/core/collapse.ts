@@ -1,4 +1,4 @@
-import { AuthorizationError, NotFoundError } from "./errors.js";
+import { AuthorizationError, isFgacError, NotFoundError } from "./errors.js";
 
 /**
  * Turns a denial into a 404 that looks exactly like an absent resource.
@@ -22,14 +22,8 @@ export async function collapseToNotFound<T>(
   try {
     return await (typeof opOrPromise === "function" ? opOrPromise() : opOrPromise);
   } catch (error) {
-    if (error instanceof AuthorizationError) throw new NotFoundError(message);
-    if (
-      typeof error === "object" &&
-      error !== null &&
-      (error as { name?: unknown }).name === "AuthorizationError" &&
-      (error as { status?: unknown }).status === 403
-    ) {
-      // A copy of AuthorizationError from a duplicate (ESM/CJS) instance of this library.
+    // isFgacError also recognises an AuthorizationError from a duplicate (ESM/CJS) copy.
+    if (error instanceof AuthorizationError || (isFgacError(error) && error.code === "forbidden")) {
       throw new NotFoundError(message);
     }
     throw error;
