@@ -233,3 +233,22 @@ describe("subjectFromHeaders (property)", () => {
     ).toThrow(UnauthenticatedError);
   });
 });
+
+describe("error handler logging", () => {
+  it("logs unexpected library errors by code and message, never their cause", async () => {
+    const { recordingLogger } = await import("../src/testing/index.js");
+    const logger = recordingLogger();
+    const app = new Hono();
+    app.onError(ho.fgacErrorHandler({ logger }));
+    app.get("/x", () => {
+      throw new ConfigurationError("schema mismatch", {
+        cause: new Error("rpc error: code = InvalidArgument desc = user:alice-secret"),
+      });
+    });
+    const res = await app.request("/x");
+    expect(res.status).toBe(500);
+    expect(logger.entries).toHaveLength(1);
+    expect(logger.text()).toContain("configuration_error");
+    expect(logger.text()).not.toContain("alice-secret");
+  });
+});

@@ -155,8 +155,10 @@ function frameworkClientStatus(error: unknown): number | undefined {
  */
 export function errorResponseFor(error: unknown, options: ErrorHandlerOptions = {}): ErrorResponse {
   if (isFgacError(error)) {
-    if (error.status >= 500 && error.status !== 503)
-      options.logger?.error({ err: error }, "fgac: server error");
+    if (error.status >= 500 && error.status !== 503) {
+      // Code and message only: ours never hold a subject, a backend's cause might.
+      options.logger?.error({ code: error.code, message: error.message }, "fgac: server error");
+    }
     return toErrorResponse(error, options);
   }
   const clientStatus = frameworkClientStatus(error);
