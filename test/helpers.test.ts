@@ -47,6 +47,15 @@ describe("collapseToNotFound", () => {
     await expect(collapseToNotFound(Promise.reject(forbidden), "Gone.")).rejects.toBeInstanceOf(
       NotFoundError,
     );
+    // An AuthorizationError from another copy of the library (ESM next to CJS).
+    const foreign = Object.assign(Object.create(Error.prototype), {
+      code: "forbidden",
+      status: 403,
+    });
+    Object.defineProperty(foreign, Symbol.for("fgac.error"), { value: true });
+    await expect(collapseToNotFound(Promise.reject(foreign), "Gone.")).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 });
 
