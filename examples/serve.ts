@@ -8,30 +8,33 @@ const port = Number(process.env["PORT"] ?? 3000);
 const deps = await startDeps();
 
 let stop: () => Promise<void>;
+let boundPort: number;
 if (framework === "express") {
   const { createApp } = await import("./express/app.js");
   const server = createApp(deps).listen(port, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   stop = () => new Promise((resolve) => server.close(() => resolve()));
-  console.log(`express example on http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  boundPort = (server.address() as AddressInfo).port;
 } else if (framework === "fastify") {
   const { createApp } = await import("./fastify/app.js");
   const app = await createApp(deps);
   await app.listen({ port, host: "127.0.0.1" });
   stop = () => app.close();
-  console.log(`fastify example on http://127.0.0.1:${port}`);
+  boundPort = (app.server.address() as AddressInfo).port;
 } else if (framework === "hono") {
   const { createApp } = await import("./hono/app.js");
   const { serve } = await import("@hono/node-server");
   const server = serve({ fetch: createApp(deps).fetch, port, hostname: "127.0.0.1" });
+  await new Promise((resolve) => server.once("listening", resolve));
   stop = () => new Promise((resolve) => server.close(() => resolve()));
-  console.log(`hono example on http://127.0.0.1:${port}`);
+  boundPort = (server.address() as AddressInfo).port;
 } else {
   console.error(`unknown framework "${framework}": use express, fastify or hono`);
   process.exit(2);
 }
 
-const base = `http://127.0.0.1:${port}`;
+const base = `http://127.0.0.1:${boundPort}`;
+console.log(`${framework} example on ${base} (pid ${process.pid})`);
 console.log(`
 Seeded tenants: ${Object.entries(DEMO.tenants)
   .map(([t, users]) => `${t} (${users.join(", ")})`)
