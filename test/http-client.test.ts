@@ -229,3 +229,42 @@ describe("httpPort: hostile answers fail closed", () => {
     expect(logger.text()).not.toMatch(/s3cr3t|alice|xyz/);
   });
 });
+
+describe("httpPort: property over arbitrary search answers", () => {
+  it("a list is returned only for exactly { items: valid ids }; null only for exactly { unscoped: true }", async () => {
+    const { default: fc } = await import("fast-check");
+    const answer = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ items: fc.jsonValue() }),
+      fc.record({ unscoped: fc.jsonValue() }),
+      fc.record({ items: fc.array(fc.string({ maxLength: 8 })) }),
+      fc.record(
+        { items: fc.array(fc.stringMatching(/^[a-z0-9]{1,8}$/)), unscoped: fc.constant(true) },
+        { requiredKeys: ["items"] },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(answer, async (body) => {
+        on("search", () => HttpResponse.json(body as never));
+        const result = await port.lookup(lookupReq).catch((e) => e);
+        const b = body as Record<string, unknown> | null;
+        const isObject = typeof b === "object" && b !== null && !Array.isArray(b);
+        if (result === null) {
+          expect(
+            isObject &&
+              Object.keys(b as object).length === 1 &&
+              (b as { unscoped?: unknown }).unscoped === true,
+          ).toBe(true);
+        } else if (Array.isArray(result)) {
+          expect(isObject && Object.keys(b as object).length === 1).toBe(true);
+          const items = (b as { items: string[] }).items;
+          expect(result).toEqual([...new Set(items)]);
+          expect(items.every((id) => /^[a-zA-Z0-9/_|\-=+]{1,1024}$/.test(id))).toBe(true);
+        } else {
+          expect(result).toBeInstanceOf(AuthorizationUnavailableError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

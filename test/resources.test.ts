@@ -182,3 +182,27 @@ describe("errors", () => {
     });
   });
 });
+
+describe("wildcard subjects", () => {
+  it("cannot act: forSubject and checks reject `*` before any backend call", async () => {
+    const port = memoryPort({ allow: [{}] });
+    const star = { type: "user", id: "*" };
+    expect(() => createAuthorizer({ port }).forSubject(star)).toThrow(InvalidIdentifierError);
+    await expect(
+      port.check({ subject: star, resource: apiKey("k1"), permission: "read" }),
+    ).rejects.toBeInstanceOf(InvalidIdentifierError);
+    await expect(
+      port.lookup({ subject: star, resourceType: "api_key", permission: "read" }),
+    ).rejects.toBeInstanceOf(InvalidIdentifierError);
+  });
+
+  it("can be granted (public access) through the port", async () => {
+    const port = memoryPort();
+    await port.grant({
+      subject: { type: "user", id: "*" },
+      resource: apiKey("k1"),
+      relation: "viewer",
+    });
+    expect(port.edges).toHaveLength(1);
+  });
+});

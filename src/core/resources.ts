@@ -203,14 +203,18 @@ export function assertResource(resource: unknown): asserts resource is Resource 
   }
 }
 
-/** Throws {@link InvalidIdentifierError} unless `subject` is a well-formed subject. */
-export function assertSubject(subject: unknown): asserts subject is Subject {
+/**
+ * Throws {@link InvalidIdentifierError} unless `subject` is a well-formed subject. The wildcard
+ * id `*` ("every user") is only accepted where `allowWildcard` says so (grant and revoke): as the
+ * subject of a check or lookup it is nonsense, and SpiceDB rejects it.
+ */
+export function assertSubject(subject: unknown, allowWildcard = false): asserts subject is Subject {
   const s = subject as Subject | null | undefined;
   if (
     typeof s !== "object" ||
     s === null ||
     !isValidTypeName(s.type) ||
-    !(isValidId(s.id) || s.id === "*") ||
+    !(isValidId(s.id) || (allowWildcard && s.id === "*" && s.relation === undefined)) ||
     (s.relation !== undefined && !isValidRelationName(s.relation))
   ) {
     throw new InvalidIdentifierError();

@@ -93,8 +93,8 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
     options.baseUrl.replace(/\/+$/, "") + (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 2000;
   const concurrency = options.concurrency ?? 8;
-  const principalOf = (subject: Subject) => {
-    assertSubject(subject);
+  const principalOf = (subject: Subject, allowWildcard = false) => {
+    assertSubject(subject, allowWildcard);
     return (options.principal ?? defaultPrincipal)(subject);
   };
 
@@ -187,7 +187,7 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
     },
     async grant(req: RelationRequest) {
       return write("grant", {
-        principal: principalOf(req.subject),
+        principal: principalOf(req.subject, true),
         resource: wire(req.resource),
         relation: req.relation ?? DEFAULT_RELATION,
         operation: "create",
@@ -195,7 +195,7 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
     },
     async revoke(req: RelationRequest) {
       return write("revoke", {
-        principal: principalOf(req.subject),
+        principal: principalOf(req.subject, true),
         resource: wire(req.resource),
         relation: req.relation ?? DEFAULT_RELATION,
         operation: "delete",

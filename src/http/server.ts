@@ -68,7 +68,7 @@ export function createAuthzHandler(
   options: AuthzHandlerOptions = {},
 ): (request: Request) => Promise<Response> {
   const basePath = (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
-  const toSubject = (principal: unknown): Subject => {
+  const toSubject = (principal: unknown, allowWildcard = false): Subject => {
     let subject: Subject;
     if (options.subject) subject = options.subject(principal);
     else {
@@ -77,7 +77,7 @@ export function createAuthzHandler(
       subject = parsed.data;
     }
     try {
-      assertSubject(subject);
+      assertSubject(subject, allowWildcard);
     } catch {
       throw new BadRequest("Invalid request: principal.");
     }
@@ -107,7 +107,7 @@ export function createAuthzHandler(
       case "grant":
       case "revoke": {
         const req = {
-          subject: toSubject(input["principal"]),
+          subject: toSubject(input["principal"], true),
           resource: resource as Resource,
           ...(input["relation"] ? { relation: input["relation"] as string } : {}),
         };

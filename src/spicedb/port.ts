@@ -186,8 +186,8 @@ class SpiceDBPort implements AuthorizationPort {
     });
   }
 
-  private subject(subject: Subject): v1.SubjectReference {
-    assertSubject(subject);
+  private subject(subject: Subject, allowWildcard = false): v1.SubjectReference {
+    assertSubject(subject, allowWildcard);
     return v1.SubjectReference.create({
       object: v1.ObjectReference.create({
         objectType: this.typeOf(subject.type),
@@ -347,11 +347,12 @@ class SpiceDBPort implements AuthorizationPort {
     resource: Resource,
     relation: string,
     subject: Subject | Resource,
+    allowWildcard = false,
   ): v1.Relationship {
     return v1.Relationship.create({
       resource: this.object(resource),
       relation,
-      subject: this.subject(subject),
+      subject: this.subject(subject, allowWildcard),
     });
   }
 
@@ -372,7 +373,8 @@ class SpiceDBPort implements AuthorizationPort {
     if (!isValidRelationName(relation)) throw new ConfigurationError("invalid relation name");
     return v1.RelationshipUpdate.create({
       operation: op,
-      relationship: this.relationship(req.resource, relation, req.subject),
+      // grant/revoke may name the wildcard subject (`user:*`, public access).
+      relationship: this.relationship(req.resource, relation, req.subject, true),
     });
   }
 

@@ -219,7 +219,7 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
     },
     async grant(req) {
       await enter({ op: "grant", req });
-      assertSubject(req.subject);
+      assertSubject(req.subject, true);
       assertResource(req.resource);
       const relation = req.relation ?? owner;
       const exists = edges.some(
