@@ -129,7 +129,14 @@ export function authorizeParam<K extends ResourceKind>(
 }
 
 /**
- * The error handler `fgacPlugin` installs; exported to install it in an encapsulated context.
+ * The error handler `fgacPlugin` installs; exported to install it in an encapsulated context,
+ * and as Fastify's `frameworkErrors` option so that errors Fastify raises before routing (a
+ * malformed URL) are answered in the same shape instead of echoing the URL.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ frameworkErrors: fgacErrorHandler(), routerOptions: { maxParamLength: 1024 } });
+ * ```
  */
 export function fgacErrorHandler(
   options: ErrorHandlerOptions = {},

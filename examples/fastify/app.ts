@@ -1,7 +1,13 @@
 // The agentex api-key service on Fastify.
 import Fastify, { type FastifyInstance } from "fastify";
 import { agent, apiKey } from "fgac";
-import { authorizeParam, fgacPlugin, getFgac, subjectFromHeaders } from "fgac/fastify";
+import {
+  authorizeParam,
+  fgacErrorHandler,
+  fgacPlugin,
+  getFgac,
+  subjectFromHeaders,
+} from "fgac/fastify";
 import * as service from "../shared/service.js";
 import type { Deps } from "../shared/setup.js";
 
@@ -13,7 +19,11 @@ type Params = { id: string; name: string };
  * limit, which bounds the URL anyway.
  */
 export async function createApp(deps: Deps): Promise<FastifyInstance> {
-  const app = Fastify({ routerOptions: { maxParamLength: 16 * 1024 } });
+  const app = Fastify({
+    routerOptions: { maxParamLength: 16 * 1024 },
+    // Errors Fastify raises before routing (a malformed URL) get the same body shape too.
+    frameworkErrors: fgacErrorHandler(),
+  });
   await app.register(fgacPlugin, { authorizer: deps.authorizer, subject: subjectFromHeaders() });
 
   app.post("/agents", async (request, reply) => {

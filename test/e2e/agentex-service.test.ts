@@ -343,3 +343,22 @@ for (const framework of FRAMEWORKS) {
     });
   });
 }
+
+describe("malformed URLs", () => {
+  it("never echo the path and never depend on what exists", async () => {
+    for (const framework of FRAMEWORKS) {
+      const deps = await startDeps({ db });
+      const { send, close } = await framework.start(deps);
+      try {
+        const answer = await send("GET", "/agent_api_keys/%E0%A4%A-secret", as("alice"));
+        expect([400, 404]).toContain(answer.status);
+        expect(answer.headers["content-type"]).toBe(JSON_TYPE);
+        expect(answer.body).not.toContain("secret");
+        expect(JSON.parse(answer.body)).toMatchObject({ code: answer.status, data: null });
+      } finally {
+        await close();
+        await deps.close();
+      }
+    }
+  });
+});
