@@ -78,6 +78,22 @@ describe("check and can", () => {
     );
   });
 
+  it("a port that denies by throwing AuthorizationError or NotFoundError fails closed, not 403/404", async () => {
+    for (const thrown of [new AuthorizationError(), new NotFoundError("x")]) {
+      const port = withOverrides(db.port, {
+        check: async () => Promise.reject(thrown),
+        checkMany: async () => Promise.reject(thrown),
+      });
+      const authz = createAuthorizer({ port, collapse: "always" }).forSubject(user("bob"));
+      await expect(authz.checkOrNotFound(apiKey("k-bob"), "delete")).rejects.toBeInstanceOf(
+        AuthorizationUnavailableError,
+      );
+      await expect(authz.can(apiKey("k-bob"), "read")).rejects.toBeInstanceOf(
+        AuthorizationUnavailableError,
+      );
+    }
+  });
+
   it("any non-library error from the port becomes AuthorizationUnavailableError", async () => {
     const port = withOverrides(db.port, {
       check: async () => Promise.reject(new TypeError("socket hang up")),

@@ -227,6 +227,15 @@ type Mode =
   | { kind: "anonymous" }
   | { kind: "bypass"; reason: string };
 
+/** Codes of the errors a port may throw (see AuthorizationPort). */
+const PORT_ERROR_CODES: ReadonlySet<string> = new Set([
+  "authorization_unavailable",
+  "conflict",
+  "unauthenticated",
+  "configuration_error",
+  "invalid_identifier",
+]);
+
 function assertPermission(permission: unknown): asserts permission is string {
   if (!isValidRelationName(permission)) {
     throw new ConfigurationError("invalid permission or relation name");
@@ -260,9 +269,13 @@ class BoundAuthorizer implements RequestAuthorizer {
     try {
       return await Promise.race([Promise.resolve().then(fn), deadline]);
     } catch (error) {
-      const mapped = isFgacError(error)
-        ? error
-        : new AuthorizationUnavailableError(undefined, { cause: error });
+      // Only the errors a port is documented to throw pass through; anything else (a port
+      // that "denies" by throwing AuthorizationError, a bug) fails closed, so a denial can never
+      // escape the collapse policy as a 403.
+      const mapped =
+        isFgacError(error) && PORT_ERROR_CODES.has(error.code)
+          ? error
+          : new AuthorizationUnavailableError(undefined, { cause: error });
       // Only the error code: a backend's message can contain the subject.
       this.ctx.logger.error({ fgac: op, ...fields, error: mapped.code }, `fgac: ${op} failed`);
       throw mapped;
