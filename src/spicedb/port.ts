@@ -463,7 +463,9 @@ class SpiceDBPort implements AuthorizationPort {
       s?.object?.objectId === want.object?.objectId &&
       (s?.optionalRelation ?? "") === want.optionalRelation;
     const owners = await read(this.ownerRelation);
-    if (owners.length !== 1 || !sameSubject(owners[0], this.subject(req.subject))) return false;
+    // The subject must already be an owner (other owners may have been granted since).
+    const me = this.subject(req.subject);
+    if (!owners.some((o) => sameSubject(o, me))) return false;
     if (!parentRelation) return true;
     const parents = await read(parentRelation);
     if (!req.parent) return parents.length === 0;

@@ -254,7 +254,7 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
       const owners = mine.filter((e) => e.relation === owner);
       const parents = mine.filter((e) => e.relation === parentRelation);
       if (owners.length > 0 || parents.length > 0) {
-        const sameOwner = owners.length === 1 && sameSubject(owners[0]!.subject, req.subject);
+        const sameOwner = owners.some((o) => sameSubject(o.subject, req.subject));
         const sameParent = req.parent
           ? parents.length === 1 && sameSubject(parents[0]!.subject, req.parent)
           : parents.length === 0;

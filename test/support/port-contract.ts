@@ -84,6 +84,19 @@ export function describePortContract(name: string, setup: () => Promise<Contract
       expect(await can(owner, a, "read")).toBe(true);
     });
 
+    it("register stays idempotent for an owner after more owners were granted", async () => {
+      const [owner, coOwner] = [await member(), await member()];
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      await port.grant({ subject: coOwner, resource: a });
+      await expect(port.register({ subject: owner, resource: a, parent: t })).resolves.toBeTypeOf(
+        "object",
+      );
+      await expect(port.register({ subject: coOwner, resource: a, parent: t })).resolves.toBeTypeOf(
+        "object",
+      );
+    });
+
     it("register under another owner throws ConflictError and changes nothing", async () => {
       const [owner, intruder] = [await member(), await member()];
       const a = agent(uid("a"));
