@@ -149,6 +149,16 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
     return answer.data.token ? { token: answer.data.token } : {};
   }
 
+  /** grant and revoke: one edge, operation `create` / `delete` as the reference sends. */
+  async function relationWrite(op: "grant" | "revoke", req: RelationRequest): Promise<WriteResult> {
+    return write(op, {
+      principal: principalOf(req.subject, true), // the wildcard may be granted (public access)
+      resource: wire(req.resource),
+      relation: req.relation ?? DEFAULT_RELATION,
+      operation: op === "grant" ? "create" : "delete",
+    });
+  }
+
   async function check(req: CheckRequest): Promise<boolean> {
     const { status } = await call("check", {
       principal: principalOf(req.subject),
@@ -185,22 +195,8 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
       if (!answer.success) throw unexpected("search", status);
       return "unscoped" in answer.data ? null : [...new Set(answer.data.items)];
     },
-    async grant(req: RelationRequest) {
-      return write("grant", {
-        principal: principalOf(req.subject, true),
-        resource: wire(req.resource),
-        relation: req.relation ?? DEFAULT_RELATION,
-        operation: "create",
-      });
-    },
-    async revoke(req: RelationRequest) {
-      return write("revoke", {
-        principal: principalOf(req.subject, true),
-        resource: wire(req.resource),
-        relation: req.relation ?? DEFAULT_RELATION,
-        operation: "delete",
-      });
-    },
+    grant: (req: RelationRequest) => relationWrite("grant", req),
+    revoke: (req: RelationRequest) => relationWrite("revoke", req),
     async register(req: RegisterRequest) {
       return write(
         "register",
