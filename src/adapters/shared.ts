@@ -2,6 +2,7 @@ import type { Authorizer, CollapsePolicy, Logger, RequestAuthorizer } from "../c
 import {
   ConfigurationError,
   type ErrorResponse,
+  errorResponse,
   isFgacError,
   NotFoundError,
   type ToErrorResponseOptions,
@@ -164,11 +165,7 @@ export function errorResponseFor(error: unknown, options: ErrorHandlerOptions = 
   const clientStatus = frameworkClientStatus(error);
   if (clientStatus !== undefined) {
     const message = CLIENT_MESSAGES[clientStatus] ?? "Request error.";
-    const response = toErrorResponse(undefined, options);
-    const payload = options.body
-      ? options.body({ status: clientStatus, message, code: "request_error" })
-      : { message, code: clientStatus, data: null };
-    return { status: clientStatus, headers: response.headers, body: JSON.stringify(payload) };
+    return errorResponse(clientStatus, message, "request_error", options);
   }
   options.logger?.error({ err: error }, "fgac: unhandled error");
   return toErrorResponse(error, options);
@@ -204,9 +201,10 @@ export function subjectFromHeaderValues(
   return { type, id };
 }
 
-/** @internal Normalises a Node-style header value (string, string[] or undefined). */
+/**
+ * @internal Normalises a Node-style header value. Several values are joined as Hono and fetch
+ * do (`"a, b"`), which is never a valid id, so a repeated identity header answers 401.
+ */
 export function singleHeader(value: string | readonly string[] | undefined): string | undefined {
-  if (Array.isArray(value))
-    return value.length === 1 ? value[0] : value.length === 0 ? undefined : "\u0000";
-  return value as string | undefined;
+  return typeof value === "string" || value === undefined ? value : value.join(", ");
 }

@@ -1,4 +1,4 @@
-import { AuthorizationError, isFgacError, NotFoundError } from "./errors.js";
+import { isFgacError, NotFoundError } from "./errors.js";
 
 /**
  * Turns a denial into a 404 that looks exactly like an absent resource.
@@ -23,7 +23,7 @@ export async function collapseToNotFound<T>(
     return await (typeof opOrPromise === "function" ? opOrPromise() : opOrPromise);
   } catch (error) {
     // isFgacError also recognises an AuthorizationError from a duplicate (ESM/CJS) copy.
-    if (error instanceof AuthorizationError || (isFgacError(error) && error.code === "forbidden")) {
+    if (isFgacError(error) && error.code === "forbidden") {
       throw new NotFoundError(message);
     }
     throw error;

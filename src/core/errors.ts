@@ -167,14 +167,23 @@ export function toErrorResponse(
   error: unknown,
   options: ToErrorResponseOptions = {},
 ): ErrorResponse {
-  let status = 500;
-  let message = INTERNAL_ERROR_MESSAGE;
-  let code = "internal_error";
   if (isFgacError(error) && error.status !== 500) {
-    status = error.status;
-    message = error.message;
-    code = error.code;
+    return errorResponse(error.status, error.message, error.code, options);
   }
+  return errorResponse(500, INTERNAL_ERROR_MESSAGE, "internal_error", options);
+}
+
+/**
+ * @internal The single builder of error responses, behind {@link toErrorResponse}, the
+ * adapters' answers to framework errors and the HTTP handler's own 400/401/404/405.
+ * `message` must already be safe to show (constant, identifier-free).
+ */
+export function errorResponse(
+  status: number,
+  message: string,
+  code: string,
+  options: ToErrorResponseOptions = {},
+): ErrorResponse {
   const payload = options.body
     ? options.body({ status, message, code })
     : { message, code: status, data: null };

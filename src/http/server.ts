@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { isFgacError, toErrorResponse } from "../core/errors.js";
+import {
+  type ErrorResponse,
+  errorResponse,
+  NotFoundError,
+  toErrorResponse,
+  UnauthenticatedError,
+} from "../core/errors.js";
 import type { AuthorizationPort } from "../core/port.js";
 import { assertSubject, type Resource, type Subject } from "../core/resources.js";
 import { WIRE_OPS, type WireOp, type WireResource, wireRequests } from "./wire.js";
@@ -27,13 +33,20 @@ const defaultPrincipal = z
 
 class BadRequest extends Error {}
 
-function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
+/** Error answers share the library's one body builder (and its headers). */
+function reply(
+  { status, headers, body }: ErrorResponse,
+  extra: Record<string, string> = {},
+): Response {
+  return new Response(body, { status, headers: { ...headers, ...extra } });
+}
+
+function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: {
       "content-type": "application/json; charset=utf-8",
       "cache-control": "no-store",
-      ...extra,
     },
   });
 }
@@ -144,18 +157,16 @@ export function createAuthzHandler(
     const prefix = `${basePath}/`;
     const op = pathname.startsWith(prefix) ? pathname.slice(prefix.length) : undefined;
     if (!op || !(WIRE_OPS as readonly string[]).includes(op)) {
-      return json(404, { message: "Not found.", code: 404, data: null });
+      return reply(toErrorResponse(new NotFoundError()));
     }
     if (request.method !== "POST") {
-      return json(
-        405,
-        { message: "Method not allowed.", code: 405, data: null },
-        { allow: "POST" },
-      );
+      return reply(errorResponse(405, "Method not allowed.", "method_not_allowed"), {
+        allow: "POST",
+      });
     }
     try {
       if (options.authenticate && !(await options.authenticate(request))) {
-        return json(401, { message: "Authentication required.", code: 401, data: null });
+        return reply(toErrorResponse(new UnauthenticatedError()));
       }
       let body: unknown;
       try {
@@ -166,9 +177,9 @@ export function createAuthzHandler(
       return await run(op as WireOp, body);
     } catch (error) {
       if (error instanceof BadRequest)
-        return json(400, { message: error.message, code: 400, data: null });
-      const { status, headers, body } = toErrorResponse(isFgacError(error) ? error : undefined);
-      return new Response(body, { status, headers });
+        return reply(errorResponse(400, error.message, "bad_request"));
+      // toErrorResponse turns anything that is not a library error into the generic 500.
+      return reply(toErrorResponse(error));
     }
   };
 }

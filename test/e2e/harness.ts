@@ -12,12 +12,12 @@ export interface Answer {
   body: string;
 }
 
-export interface RequestInit {
+export interface SendInit {
   headers?: Record<string, string>;
   body?: unknown;
 }
 
-export type Send = (method: string, path: string, init?: RequestInit) => Promise<Answer>;
+export type Send = (method: string, path: string, init?: SendInit) => Promise<Answer>;
 
 /** A framework, driven through its own request path. */
 export interface Framework {
@@ -33,7 +33,7 @@ function headerRecord(h: Headers): Record<string, string> {
   return out;
 }
 
-function withJson(init: RequestInit): { headers: Record<string, string>; body?: string } {
+function withJson(init: SendInit): { headers: Record<string, string>; body?: string } {
   const headers = { ...init.headers };
   if (init.body === undefined) return { headers };
   headers["content-type"] = "application/json";
