@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { v1 } from "@authzed/authzed-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthorizationUnavailableError,
@@ -10,6 +11,7 @@ import {
   user,
 } from "../src/index.js";
 import {
+  agentexPortOptions,
   agentexSchema,
   type EmbeddedSpiceDB,
   grpcStatusOf,
@@ -153,6 +155,52 @@ describe("agentex schema on the embedded SpiceDB", () => {
         }),
       ).toBe(true);
     }
+  });
+
+  it("fails closed when SpiceDB's answers do not match the questions", async () => {
+    // The real embedded client, with its answers tampered with on the way back.
+    const tampered = (
+      bulk: (pairs: v1.CheckBulkPermissionsPair[]) => v1.CheckBulkPermissionsPair[],
+      permissionship?: number,
+    ) =>
+      spicedbPort(
+        {
+          client: {
+            ...db.client,
+            lookupResources: db.client.lookupResources,
+            promises: {
+              ...db.client.promises,
+              checkPermission: async (r) => ({
+                ...(await db.client.promises.checkPermission(r)),
+                ...(permissionship === undefined ? {} : { permissionship }),
+              }),
+              checkBulkPermissions: async (r) => {
+                const answer = await db.client.promises.checkBulkPermissions(r);
+                return { ...answer, pairs: bulk(answer.pairs) };
+              },
+            },
+          },
+        },
+        agentexPortOptions,
+      );
+    const reqs = [
+      { subject: user("alice"), resource: apiKey("k-alice"), permission: "read" },
+      { subject: user("alice"), resource: apiKey("k-mallory"), permission: "read" },
+    ];
+    for (const bulk of [
+      (pairs: v1.CheckBulkPermissionsPair[]) => [...pairs].reverse(), // out of order
+      (pairs: v1.CheckBulkPermissionsPair[]) => pairs.slice(1), // one missing
+      (pairs: v1.CheckBulkPermissionsPair[]) => [...pairs, ...pairs], // too many
+    ]) {
+      await expect(tampered(bulk).checkMany(reqs)).rejects.toBeInstanceOf(
+        AuthorizationUnavailableError,
+      );
+    }
+    // PERMISSIONSHIP_UNSPECIFIED is not an answer.
+    await expect(tampered((p) => p, 0).check(reqs[0]!)).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    expect(await tampered((p) => p).checkMany(reqs)).toEqual([true, false]);
   });
 
   it("invalid options throw when the port is created", () => {
