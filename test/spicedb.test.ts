@@ -7,6 +7,7 @@ import {
   apiKey,
   ConfigurationError,
   ConflictError,
+  type Consistency,
   tenant,
   user,
 } from "../src/index.js";
@@ -17,9 +18,11 @@ import {
   grpcStatusOf,
   mapSpiceDBError,
   parseRelationship,
+  type SpiceDBClient,
   spicedbPort,
   startEmbeddedSpiceDB,
 } from "../src/spicedb/index.js";
+import { createSpiceDBPort } from "../src/spicedb/port.js";
 import { edgesOf, startAgentex } from "./support/agentex-world.js";
 import { uid } from "./support/port-contract.js";
 
@@ -141,20 +144,94 @@ describe("agentex schema on the embedded SpiceDB", () => {
       parent: tenant("acme"),
     });
     expect(token).toBeTruthy();
+    // The default (this port's newest token) and the two fresh requirements must see the write.
     for (const consistency of [
+      undefined,
       { kind: "fullyConsistent" } as const,
       { kind: "atLeastAsFresh", token: token! } as const,
-      { kind: "minimizeLatency" } as const,
     ]) {
       expect(
         await db.port.check({
           subject: user("alice"),
           resource: a,
           permission: "read",
-          consistency,
+          ...(consistency ? { consistency } : {}),
         }),
       ).toBe(true);
     }
+    // minimizeLatency reads at a quantized revision (SpiceDB's default window is 5 s), so a
+    // write this fresh may or may not be visible: only that it is accepted is guaranteed, and
+    // that it never allows what no revision ever allowed.
+    const minimize = { kind: "minimizeLatency" } as const;
+    expect(
+      typeof (await db.port.check({
+        subject: user("alice"),
+        resource: a,
+        permission: "read",
+        consistency: minimize,
+      })),
+    ).toBe("boolean");
+    expect(
+      await db.port.check({
+        subject: user("mallory"),
+        resource: a,
+        permission: "read",
+        consistency: minimize,
+      }),
+    ).toBe(false);
+  });
+
+  it("a batch mixing requirements is read at the strongest one asked for", async () => {
+    const { client, sent } = recordingConsistency(db.client);
+    const port = spicedbPort({ client }, agentexPortOptions);
+    const a = agent(uid("a"));
+    const { token } = await port.register({
+      subject: user("alice"),
+      resource: a,
+      parent: tenant("acme"),
+    });
+    const ask = (consistency: Consistency | undefined) => ({
+      subject: user("alice"),
+      resource: a,
+      permission: "read",
+      ...(consistency ? { consistency } : {}),
+    });
+    const minimize = { kind: "minimizeLatency" } as const;
+    const fresh = { kind: "atLeastAsFresh", token: token! } as const;
+    const other = { kind: "atLeastAsFresh", token: `${token!}x` } as const;
+    expect(await port.checkMany([ask(minimize), ask(fresh)])).toEqual([true, true]);
+    expect(await port.checkMany([ask(minimize), ask({ kind: "fullyConsistent" })])).toEqual([
+      true,
+      true,
+    ]);
+    // No requirement means the port's default: at least as fresh as its own newest write.
+    expect(await port.checkMany([ask(minimize), ask(undefined)])).toEqual([true, true]);
+    // Two different tokens: neither is known to be fresher, so the batch is fully consistent
+    // (and the invalid second token is never sent).
+    expect(await port.checkMany([ask(fresh), ask(other)])).toEqual([true, true]);
+    expect(sent).toEqual([
+      `atLeastAsFresh:${token}`,
+      "fullyConsistent:",
+      `atLeastAsFresh:${token}`,
+      "fullyConsistent:",
+    ]);
+  });
+
+  it("a port told of an earlier write reads at least as fresh as it from the start", async () => {
+    const a = agent(uid("a"));
+    const { token } = await db.port.register({
+      subject: user("alice"),
+      resource: a,
+      parent: tenant("acme"),
+    });
+    const { client, sent } = recordingConsistency(db.client);
+    const fresh = createSpiceDBPort({ client }, agentexPortOptions, token);
+    expect(
+      await fresh.checkMany([{ subject: user("alice"), resource: a, permission: "read" }]),
+    ).toEqual([true]);
+    const blank = spicedbPort({ client }, agentexPortOptions);
+    await blank.checkMany([{ subject: user("alice"), resource: a, permission: "read" }]);
+    expect(sent).toEqual([`atLeastAsFresh:${token}`, "minimizeLatency:"]);
   });
 
   it("fails closed when SpiceDB's answers do not match the questions", async () => {
@@ -372,3 +449,23 @@ describe("spicedbPort over a network endpoint", () => {
     await port.close?.();
   });
 });
+
+/** The real client, recording the consistency each bulk check carried as `kind:token`. */
+function recordingConsistency(real: SpiceDBClient): { client: SpiceDBClient; sent: string[] } {
+  const sent: string[] = [];
+  const client: SpiceDBClient = {
+    ...real,
+    lookupResources: real.lookupResources,
+    promises: {
+      ...real.promises,
+      checkBulkPermissions: (r) => {
+        const requirement = r.consistency?.requirement;
+        const token =
+          requirement?.oneofKind === "atLeastAsFresh" ? requirement.atLeastAsFresh.token : "";
+        sent.push(`${requirement?.oneofKind}:${token}`);
+        return real.promises.checkBulkPermissions(r);
+      },
+    },
+  };
+  return { client, sent };
+}

@@ -4,7 +4,7 @@ import type { AuthorizationPort } from "../core/port.js";
 import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
 import { agentexSchema } from "./agentex-schema.js";
 import { mapSpiceDBError } from "./errors.js";
-import { type SpiceDBClient, type SpiceDBPortOptions, spicedbPort } from "./port.js";
+import { createSpiceDBPort, type SpiceDBClient, type SpiceDBPortOptions } from "./port.js";
 
 /** A relationship in the schema's own type names. */
 export interface Relationship {
@@ -178,6 +178,9 @@ export async function startEmbeddedSpiceDB(
       return raw.lookupResources(request, options);
     }) as SpiceDBClient["lookupResources"],
   };
+  // The port's first reads must see the initial relationships: it starts from the last write's
+  // token, not from minimizeLatency (which may read at a revision from before them).
+  let seenToken: string | undefined;
   try {
     for (let i = 0; i < relationships.length; i += MAX_UPDATES_PER_WRITE) {
       const updates = relationships.slice(i, i + MAX_UPDATES_PER_WRITE).map((relationship) =>
@@ -187,7 +190,10 @@ export async function startEmbeddedSpiceDB(
         }),
       );
       try {
-        await client.promises.writeRelationships(v1.WriteRelationshipsRequest.create({ updates }));
+        const written = await client.promises.writeRelationships(
+          v1.WriteRelationshipsRequest.create({ updates }),
+        );
+        seenToken = written?.writtenAt?.token || seenToken;
       } catch (error) {
         throw mapSpiceDBError(error);
       }
@@ -198,6 +204,6 @@ export async function startEmbeddedSpiceDB(
   }
   const portOptions =
     options.portOptions ?? (options.schema === agentexSchema ? agentexPortOptions : {});
-  const port = spicedbPort({ client }, portOptions);
+  const port = createSpiceDBPort({ client }, portOptions, seenToken);
   return { port, client, close };
 }

@@ -130,6 +130,20 @@ export function spicedbPort(
   connection: SpiceDBConnection,
   options: SpiceDBPortOptions = {},
 ): AuthorizationPort {
+  return createSpiceDBPort(connection, options);
+}
+
+/**
+ * {@link spicedbPort}, whose default reads start at least as fresh as `seenToken` (a write made
+ * before the port existed, such as the embedded SpiceDB's initial relationships).
+ *
+ * @internal
+ */
+export function createSpiceDBPort(
+  connection: SpiceDBConnection,
+  options: SpiceDBPortOptions,
+  seenToken?: string,
+): AuthorizationPort {
   const parsedOptions = optionsSchema.safeParse(options);
   if (!parsedOptions.success) {
     throw new ConfigurationError(`spicedbPort: invalid options: ${parsedOptions.error.message}`);
@@ -151,7 +165,7 @@ export function spicedbPort(
     );
     owned = true;
   }
-  return new SpiceDBPort(client, options, owned);
+  return new SpiceDBPort(client, options, owned, seenToken);
 }
 
 class SpiceDBPort implements AuthorizationPort {
@@ -166,7 +180,9 @@ class SpiceDBPort implements AuthorizationPort {
     private readonly client: SpiceDBClient,
     private readonly options: SpiceDBPortOptions,
     private readonly owned: boolean,
+    seenToken: string | undefined,
   ) {
+    this.newestToken = seenToken;
     this.types = { ...options.types };
     this.ownerRelation = options.ownerRelation ?? DEFAULT_RELATION;
     this.parentRelations = { ...options.parentRelations };
@@ -197,11 +213,17 @@ class SpiceDBPort implements AuthorizationPort {
     });
   }
 
-  private consistency(requested: Consistency | undefined): v1.Consistency {
-    const c: Consistency | undefined =
+  /** What a request gets: its own requirement, else the port's default, else read-your-writes. */
+  private effective(requested: Consistency | undefined): Consistency | undefined {
+    return (
       requested ??
       this.options.consistency ??
-      (this.newestToken ? { kind: "atLeastAsFresh", token: this.newestToken } : undefined);
+      (this.newestToken ? { kind: "atLeastAsFresh", token: this.newestToken } : undefined)
+    );
+  }
+
+  private consistency(requested: Consistency | undefined): v1.Consistency {
+    const c = this.effective(requested);
     switch (c?.kind) {
       case "fullyConsistent":
         return v1.Consistency.create({
@@ -267,8 +289,7 @@ class SpiceDBPort implements AuthorizationPort {
   async checkMany(reqs: readonly CheckRequest[]): Promise<boolean[]> {
     if (reqs.length === 0) return [];
     const items = reqs.map((r) => this.checkItem(r));
-    // One consistency for the whole batch: the first one any request asked for.
-    const consistency = this.consistency(reqs.find((r) => r.consistency)?.consistency);
+    const consistency = this.consistency(strongest(reqs.map((r) => this.effective(r.consistency))));
     const results: boolean[] = [];
     for (let start = 0; start < items.length; start += this.chunkSize) {
       const chunk = items.slice(start, start + this.chunkSize);
@@ -502,4 +523,25 @@ function permissionshipToBoolean(p: unknown): boolean {
     return false;
   }
   throw new AuthorizationUnavailableError();
+}
+
+/**
+ * One requirement serves a whole bulk call, so it must satisfy every request in it: the
+ * strongest among `wanted`, and `fullyConsistent` when two different tokens are wanted (tokens
+ * are opaque, so neither is known to be the fresher). Undefined when none wants one.
+ */
+function strongest(wanted: readonly (Consistency | undefined)[]): Consistency | undefined {
+  let result: Consistency | undefined;
+  for (const c of wanted) {
+    if (!c) continue;
+    if (c.kind === "fullyConsistent") return c;
+    if (c.kind === "atLeastAsFresh") {
+      if (result?.kind === "atLeastAsFresh" && result.token !== c.token)
+        return { kind: "fullyConsistent" };
+      result = c;
+    } else if (!result) {
+      result = c;
+    }
+  }
+  return result;
 }
