@@ -21,7 +21,7 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const SECRET = "Bearer s3cr3t-service-token";
-const port = httpPort({ baseUrl: BASE, headers: { authorization: SECRET }, timeoutMs: 200 });
+const port = httpPort({ baseUrl: BASE, headers: { authorization: SECRET }, timeoutMs: 1000 });
 const alice = user("alice");
 const checkReq = { subject: alice, resource: apiKey("k1"), permission: "read" };
 const lookupReq = { subject: alice, resourceType: "api_key", permission: "read" };
@@ -171,7 +171,7 @@ describe("httpPort: hostile answers fail closed", () => {
     [
       "slower than the timeout",
       async () => {
-        await delay(1000);
+        await delay(3000); // three times the port's timeout
         return HttpResponse.json({ items: ["k1"] });
       },
     ],
