@@ -1,7 +1,7 @@
 // npm run bench: measures the batching levers of fgac on the embedded SpiceDB, each against a
 // baseline measured in the same run, and prints ratios (absolute times on a shared machine are
 // noise; ratios within one run are the result).
-import { apiKey, createAuthorizer, user } from "../src/index.js";
+import { agent, apiKey, createAuthorizer, user } from "../src/index.js";
 import { agentexSchema, startEmbeddedSpiceDB } from "../src/spicedb/index.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 30);
@@ -81,5 +81,37 @@ for (const keys of [500, 5000]) {
     () => db.port.checkMany(reqs),
   );
 
+  await db.close();
+}
+
+/** alice owns `agents` agents in acme, each holding `perAgent` of her keys. */
+function fleet(agents: number, perAgent: number): string[] {
+  const rels = ["tenant:acme#member@user:alice"];
+  for (let a = 0; a < agents; a++) {
+    rels.push(`agent:a${a}#tenant@tenant:acme`, `agent:a${a}#owner@user:alice`);
+    for (let k = 0; k < perAgent; k++) {
+      rels.push(
+        `agent_api_key:k${a}_${k}#parent_agent@agent:a${a}`,
+        `agent_api_key:k${a}_${k}#owner@user:alice`,
+      );
+    }
+  }
+  return rels;
+}
+
+for (const perAgent of [10, 100]) {
+  const agents = 50;
+  const rels = fleet(agents, perAgent);
+  const db = await startEmbeddedSpiceDB({ schema: agentexSchema, relationships: rels });
+  const alice = createAuthorizer({ port: db.port, timeoutMs: 60_000 }).forSubject(user("alice"));
+  console.log(
+    `\n-- ${rels.length} relationships (${agents} agents x ${perAgent} keys), ${ROUNDS} rounds, medians --`,
+  );
+  await compare(
+    `one agent's keys: lookup all ${agents * perAgent} vs under the agent`,
+    // The reference's way: every readable key, then the SQL filters by agent.
+    () => alice.authorizedIds(apiKey, "read"),
+    () => alice.authorizedIds(apiKey, "read", { parent: agent("a7") }),
+  );
   await db.close();
 }

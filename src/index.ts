@@ -8,6 +8,7 @@
  * @module fgac
  */
 export {
+  type AuthorizedIdsOptions,
   type Authorizer,
   type AuthorizerOptions,
   type CheckOrNotFoundOptions,

@@ -8,6 +8,7 @@ import {
   apiKey,
   ConfigurationError,
   createAuthorizer,
+  InvalidIdentifierError,
   NotFoundError,
   tenant,
   toErrorResponse,
@@ -343,6 +344,28 @@ describe("authorizedIds", () => {
     const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
     expect(await authz.authorizedIds(apiKey)).toEqual(["k-alice"]);
     expect(await authz.authorizedIds("api_key", "delete")).toEqual(["k-alice"]);
+  });
+
+  it("scopes to a parent: only its children, the parent logged, an invalid parent rejected", async () => {
+    const logger = recordingLogger();
+    const authz = createAuthorizer({ port: db.port, logger }).forSubject(user("alice"));
+    expect(await authz.authorizedIds(apiKey, "read", { parent: agent("a1") })).toEqual(["k-alice"]);
+    expect(await authz.authorizedIds(apiKey, "read", { parent: agent("g1") })).toEqual([]);
+    expect(logger.entries.find((e) => e.obj["fgac"] === "lookup")?.obj).toMatchObject({
+      resourceType: "api_key",
+      parentType: "agent",
+      parentId: "a1",
+      count: 1,
+    });
+    expect(logger.text()).not.toContain("alice");
+    await expect(
+      authz.authorizedIds(apiKey, "read", { parent: { type: "agent", id: "a b" } }),
+    ).rejects.toBeInstanceOf(InvalidIdentifierError);
+    // No subject, or a trusted bypass: the same answers as without a parent.
+    const anonymous = createAuthorizer({ port: db.port }).forSubject(null);
+    expect(await anonymous.authorizedIds(apiKey, "read", { parent: agent("a1") })).toEqual([]);
+    const internal = createAuthorizer({ port: db.port }).bypass("test");
+    expect(await internal.authorizedIds(apiKey, "read", { parent: agent("a1") })).toBeNull();
   });
 
   it("fails closed on a malformed lookup answer", async () => {

@@ -34,6 +34,7 @@ describePortContract("httpPort -> createAuthzHandler -> spicedbPort (embedded)",
     breakBackend: () => db.close(),
     // api keys take only agents as parent_agent: SpiceDB rejects the whole write.
     rejectedParent: { type: "tenant", id: "acme" },
+    scopedLookup: false,
     async close() {
       await server.close();
       await db.close();

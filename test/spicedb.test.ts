@@ -113,6 +113,65 @@ describe("agentex schema on the embedded SpiceDB", () => {
     ).rejects.toBeInstanceOf(ConfigurationError);
   });
 
+  it("a lookup under a parent needs the parent relation and fails closed on stray edges", async () => {
+    const lookupUnder = (port: ReturnType<typeof spicedbPort>) =>
+      port.lookup({
+        subject: user("alice"),
+        resourceType: "api_key",
+        permission: "read",
+        parent: agent("a1"),
+      });
+    // Other tests add alice's keys under a1 too; bob's key there and mallory's elsewhere never show.
+    const seesOwnKeysOnly = (ids: readonly string[] | null) => {
+      expect(ids).toContain("k-alice");
+      expect(ids).not.toContain("k-bob");
+      expect(ids).not.toContain("k-mallory");
+    };
+    seesOwnKeysOnly(await lookupUnder(db.port));
+    // Without parentRelations there is no edge to follow: a configuration error, not [].
+    await expect(
+      lookupUnder(spicedbPort({ client: db.client }, { types: { api_key: "agent_api_key" } })),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+    // A backend answering edges that were not asked for is broken: fail closed.
+    const stray = (mutate: (r: v1.Relationship) => void) =>
+      spicedbPort(
+        {
+          client: {
+            ...db.client,
+            lookupResources: db.client.lookupResources,
+            promises: {
+              ...db.client.promises,
+              readRelationships: async (r) => {
+                const rows = await db.client.promises.readRelationships(r);
+                for (const row of rows) if (row.relationship) mutate(row.relationship);
+                return rows;
+              },
+            },
+          },
+        },
+        agentexPortOptions,
+      );
+    for (const mutate of [
+      (r: v1.Relationship) => {
+        r.resource!.objectType = "task";
+      },
+      (r: v1.Relationship) => {
+        r.relation = "owner";
+      },
+      (r: v1.Relationship) => {
+        r.subject!.object!.objectId = "a2";
+      },
+      (r: v1.Relationship) => {
+        r.resource!.objectId = "*";
+      },
+    ]) {
+      await expect(lookupUnder(stray(mutate))).rejects.toBeInstanceOf(
+        AuthorizationUnavailableError,
+      );
+    }
+    seesOwnKeysOnly(await lookupUnder(stray(() => {})));
+  });
+
   it("an unknown type or permission is a ConfigurationError, not a denial", async () => {
     await expect(
       db.port.check({

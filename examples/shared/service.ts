@@ -101,7 +101,11 @@ export async function createApiKey(
   return { ...row, api_key: secret };
 }
 
-/** GET /agent_api_keys: authorized ids pushed into the SQL; [] answers [] without SQL. */
+/**
+ * GET /agent_api_keys: authorized ids pushed into the SQL; [] answers [] without SQL. With
+ * `agent_id`, the lookup is scoped to that agent's keys, so its cost and the SQL's id list
+ * follow one agent, not every key the caller can read.
+ */
 export async function listApiKeys(
   deps: ServiceDeps,
   authz: RequestAuthorizer,
@@ -109,7 +113,11 @@ export async function listApiKeys(
 ): Promise<ApiKeyRow[]> {
   const input = parse(listQuery, query);
   if (input.agent_id !== undefined && !agent.isValidId(input.agent_id)) return [];
-  const ids = await authz.authorizedIds(apiKey, "read");
+  const ids = await authz.authorizedIds(
+    apiKey,
+    "read",
+    input.agent_id !== undefined ? { parent: agent(input.agent_id) } : {},
+  );
   return withAuthorizedIds(ids, (ids) =>
     deps.db.listApiKeys({
       ids,

@@ -70,6 +70,12 @@ export interface CheckOrNotFoundOptions {
   collapse?: CollapsePolicy;
 }
 
+/** Options of {@link RequestAuthorizer.authorizedIds}. */
+export interface AuthorizedIdsOptions {
+  /** Only resources registered under this parent, e.g. `agent("a1")` for its api keys. */
+  parent?: Resource;
+}
+
 /** Options of {@link RequestAuthorizer.register}. */
 export interface RegisterOptions {
   /** The parent the resource lives under (agent for an api key, tenant for an agent). */
@@ -106,11 +112,16 @@ export interface RequestAuthorizer {
   ): Promise<void>;
   /**
    * Ids of a type the subject has `permission` on (default `"read"`); `null` means unscoped.
-   * Feed it to {@link withAuthorizedIds}.
+   * Feed it to {@link withAuthorizedIds}. With `{ parent }`, only the children of that parent
+   * (one agent's api keys): the lookup then costs what that parent holds, not what the subject
+   * can see, and the id list pushed into the query stays short. Keep the parent filter in the
+   * query too: `null` does not filter by parent.
+   * @throws `ConfigurationError` when the port cannot scope a lookup by parent
    */
   authorizedIds<K extends ResourceKind | string>(
     kindOrType: K,
     permission?: K extends ResourceKind<string, infer P> ? P : string,
+    options?: AuthorizedIdsOptions,
   ): Promise<string[] | null>;
   /** Writes `resource#relation@subject` (relation default `"owner"`). */
   grant(resource: Resource, relation?: string): Promise<WriteResult>;
@@ -380,12 +391,19 @@ class BoundAuthorizer implements RequestAuthorizer {
   async authorizedIds<K extends ResourceKind | string>(
     kindOrType: K,
     permission?: K extends ResourceKind<string, infer P> ? P : string,
+    options: AuthorizedIdsOptions = {},
   ): Promise<string[] | null> {
     const resourceType = typeof kindOrType === "string" ? kindOrType : kindOrType.type;
     const perm: string = permission ?? "read";
     if (!isValidTypeName(resourceType)) throw new ConfigurationError("invalid resource type name");
     assertPermission(perm);
-    const fields = { resourceType, permission: perm };
+    const { parent } = options;
+    if (parent !== undefined) assertResource(parent);
+    const fields = {
+      resourceType,
+      permission: perm,
+      ...(parent ? { parentType: parent.type, parentId: parent.id } : {}),
+    };
     if (this.mode.kind === "bypass") {
       this.ctx.logger.info(
         { fgac: "lookup", ...fields, unscoped: true, bypass: true, reason: this.mode.reason },
@@ -402,7 +420,11 @@ class BoundAuthorizer implements RequestAuthorizer {
     }
     const subject = this.mode.subject;
     const ids = await this.call("lookup", fields, () =>
-      this.ctx.port.lookup({ subject, resourceType, permission: perm }),
+      this.ctx.port.lookup(
+        parent
+          ? { subject, resourceType, permission: perm, parent }
+          : { subject, resourceType, permission: perm },
+      ),
     );
     if (ids === null) {
       this.ctx.logger.info({ fgac: "lookup", ...fields, unscoped: true }, "fgac: lookup");

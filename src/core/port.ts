@@ -19,6 +19,12 @@ export interface LookupRequest {
   readonly subject: Subject;
   readonly resourceType: string;
   readonly permission: string;
+  /**
+   * Only resources registered under this parent (their parent edge points at it), such as one
+   * agent's api keys. The cost then follows that parent's children, not everything the subject
+   * can see. A port that cannot scope by parent throws `ConfigurationError`, never a wider list.
+   */
+  readonly parent?: Resource;
   readonly consistency?: Consistency;
 }
 
@@ -59,7 +65,10 @@ export interface AuthorizationPort {
   check(req: CheckRequest): Promise<boolean>;
   /** One answer per request, in the same order. */
   checkMany(reqs: readonly CheckRequest[]): Promise<boolean[]>;
-  /** Ids the subject has the permission on; `null` means unscoped (no filter at all). */
+  /**
+   * Ids the subject has the permission on (under `req.parent` when given); `null` means
+   * unscoped: no filter by id at all (a parent filter, if asked for, is still the caller's).
+   */
   lookup(req: LookupRequest): Promise<readonly string[] | null>;
   /** Writes one edge (relation default `"owner"`). Idempotent. */
   grant(req: RelationRequest): Promise<WriteResult>;

@@ -185,6 +185,13 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
       return results;
     },
     async lookup(req: LookupRequest): Promise<readonly string[] | null> {
+      // The contract's search has no parent filter: a server would answer everything the
+      // subject can see, which is not what was asked. Refuse rather than widen the list.
+      if (req.parent) {
+        throw new ConfigurationError(
+          "httpPort: the search operation cannot be scoped to a parent; filter by parent in the query",
+        );
+      }
       const { status, json, jsonOk } = await call("search", {
         principal: principalOf(req.subject),
         filter_resource: req.resourceType,

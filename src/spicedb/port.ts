@@ -19,6 +19,7 @@ import {
 import {
   assertResource,
   assertSubject,
+  isValidId,
   isValidRelationName,
   isValidTypeName,
   type Resource,
@@ -339,6 +340,7 @@ class SpiceDBPort implements AuthorizationPort {
     if (!isValidTypeName(req.resourceType) || !isValidRelationName(req.permission)) {
       throw new ConfigurationError("invalid resource type or permission name");
     }
+    if (req.parent) return this.lookupUnder(req, req.parent);
     const request = v1.LookupResourcesRequest.create({
       consistency: this.consistency(req.consistency),
       resourceObjectType: this.typeOf(req.resourceType),
@@ -362,6 +364,65 @@ class SpiceDBPort implements AuthorizationPort {
         }),
     );
     return [...ids];
+  }
+
+  /**
+   * The children of `parent` the subject may `permission`: one read of the edges pointing at
+   * the parent, then bulk checks of those children. It costs what the parent holds, where
+   * `LookupResources` costs everything the subject can reach. The checks decide access; the read
+   * only narrows the candidates.
+   */
+  private async lookupUnder(req: LookupRequest, parent: Resource): Promise<string[]> {
+    assertResource(parent);
+    const relation = this.parentRelations[req.resourceType];
+    if (!relation) {
+      throw new ConfigurationError(
+        `spicedbPort: a lookup under a parent needs parentRelations["${req.resourceType}"]`,
+      );
+    }
+    const resourceType = this.typeOf(req.resourceType);
+    const { objectType, objectId } = this.object(parent);
+    const rows = await this.rpc(() =>
+      this.client.promises.readRelationships(
+        v1.ReadRelationshipsRequest.create({
+          consistency: this.consistency(req.consistency),
+          relationshipFilter: v1.RelationshipFilter.create({
+            resourceType,
+            optionalRelation: relation,
+            optionalSubjectFilter: v1.SubjectFilter.create({
+              subjectType: objectType,
+              optionalSubjectId: objectId,
+            }),
+          }),
+        }),
+      ),
+    );
+    if (!Array.isArray(rows)) throw new AuthorizationUnavailableError();
+    const children = new Set<string>();
+    for (const row of rows) {
+      const edge = row?.relationship;
+      // Only the edges asked for: anything else means a broken backend, so fail closed.
+      if (
+        edge?.resource?.objectType !== resourceType ||
+        edge.relation !== relation ||
+        edge.subject?.object?.objectType !== objectType ||
+        edge.subject.object.objectId !== objectId ||
+        !isValidId(edge.resource.objectId)
+      ) {
+        throw new AuthorizationUnavailableError();
+      }
+      children.add(edge.resource.objectId);
+    }
+    const ids = [...children];
+    const allowed = await this.checkMany(
+      ids.map((id) => ({
+        subject: req.subject,
+        resource: { type: req.resourceType, id },
+        permission: req.permission,
+        ...(req.consistency ? { consistency: req.consistency } : {}),
+      })),
+    );
+    return ids.filter((_, i) => allowed[i] === true);
   }
 
   private relationship(

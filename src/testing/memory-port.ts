@@ -215,7 +215,20 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
         if (r.resource?.type === req.resourceType && r.resource.id) candidates.add(r.resource.id);
       for (const e of edges)
         if (e.resource.type === req.resourceType) candidates.add(e.resource.id);
-      return [...candidates].filter((id) => decide(probe(id)));
+      const { parent } = req;
+      if (parent) assertResource(parent);
+      const parentRelation = parentRelations[req.resourceType] ?? "parent";
+      // Under a parent: only the resources whose parent edge points at it.
+      const underParent = (id: string) =>
+        !parent ||
+        edges.some(
+          (e) =>
+            e.resource.type === req.resourceType &&
+            e.resource.id === id &&
+            e.relation === parentRelation &&
+            sameSubject(e.subject, parent),
+        );
+      return [...candidates].filter((id) => underParent(id) && decide(probe(id)));
     },
     async grant(req) {
       await enter({ op: "grant", req });

@@ -297,6 +297,19 @@ for (const framework of FRAMEWORKS) {
       expect(pages.flat().sort()).toEqual([...mine].sort());
       const filtered = await send("GET", "/agent_api_keys?agent_id=billing-bot", as("alice"));
       expect(JSON.parse(filtered.body)).toEqual([]);
+      // Scoped to one agent (the lookup follows that agent's keys): the same full pages, and
+      // bob's key under the same agent never shows.
+      const scoped: string[][] = [];
+      for (const page of [1, 2, 3]) {
+        const answer = await send(
+          "GET",
+          `/agent_api_keys?agent_id=support-bot&limit=3&page_number=${page}`,
+          as("alice"),
+        );
+        scoped.push(JSON.parse(answer.body).map((r: { id: string }) => r.id));
+      }
+      expect(scoped.map((p) => p.length)).toEqual([3, 3, 2]);
+      expect(scoped.flat().sort()).toEqual([...mine].sort());
       expect((await send("GET", "/agent_api_keys?limit=0", as("alice"))).status).toBe(400);
     });
 

@@ -4,6 +4,7 @@ import {
   AuthorizationUnavailableError,
   agent,
   apiKey,
+  ConfigurationError,
   ConflictError,
   type Resource,
   tenant,
@@ -19,6 +20,8 @@ export interface ContractHarness {
   breakBackend(): Promise<void>;
   /** A parent the backend rejects for an api key (a schema backend); absent: test skipped. */
   rejectedParent?: Resource;
+  /** False for a backend that cannot scope a lookup by parent (it must refuse, not widen). */
+  scopedLookup?: boolean;
   close(): Promise<void>;
 }
 
@@ -223,6 +226,32 @@ export function describePortContract(name: string, setup: () => Promise<Contract
       expect(
         await port.lookup({ subject: await member(), resourceType: "agent", permission: "read" }),
       ).toEqual([]);
+    });
+
+    it("lookup under a parent returns exactly the readable children of that parent", async () => {
+      const [owner, other] = [await member(), await member()];
+      const [a1, a2] = [agent(uid("a")), agent(uid("a"))];
+      await port.register({ subject: owner, resource: a1, parent: t });
+      await port.register({ subject: owner, resource: a2, parent: t });
+      const mine = [apiKey(uid("k")), apiKey(uid("k"))];
+      for (const k of mine) await port.register({ subject: owner, resource: k, parent: a1 });
+      const elsewhere = apiKey(uid("k")); // readable, but under the other agent
+      await port.register({ subject: owner, resource: elsewhere, parent: a2 });
+      const theirs = apiKey(uid("k")); // under a1, but a co-owner's
+      await port.grant({ subject: other, resource: a1 });
+      await port.register({ subject: other, resource: theirs, parent: a1 });
+      const under = (subject: typeof owner, parent: Resource, permission = "read") =>
+        port.lookup({ subject, resourceType: "api_key", permission, parent });
+      if (h.scopedLookup === false) {
+        await expect(under(owner, a1)).rejects.toBeInstanceOf(ConfigurationError);
+        return;
+      }
+      expect([...((await under(owner, a1)) ?? [])].sort()).toEqual(mine.map((k) => k.id).sort());
+      expect(await under(owner, a2)).toEqual([elsewhere.id]);
+      expect(await under(other, a1)).toEqual([theirs.id]);
+      expect(await under(owner, agent(uid("a")))).toEqual([]); // a parent with no children
+      await port.deregister({ resource: mine[0]! });
+      expect(await under(owner, a1)).toEqual([mine[1]!.id]);
     });
 
     it("cross-tenant: a stranger cannot read, update or find another tenant's resource", async () => {
