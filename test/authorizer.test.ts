@@ -107,6 +107,89 @@ describe("check and can", () => {
   });
 });
 
+describe("canMany", () => {
+  it("answers in order in one bulk call, logs each decision, never the subject", async () => {
+    const logger = recordingLogger();
+    let calls = 0;
+    const port = withOverrides(db.port, {
+      check: async () => {
+        throw new Error("canMany must not make single checks");
+      },
+      checkMany: (reqs) => {
+        calls += 1;
+        return db.port.checkMany(reqs);
+      },
+    });
+    const authz = createAuthorizer({ port, logger }).forSubject(user("alice"));
+    const keys = [apiKey("k-alice"), apiKey("k-bob"), apiKey("k-mallory"), apiKey("k-alice")];
+    expect(await authz.canMany(keys, "read")).toEqual([true, false, false, true]);
+    expect(await authz.canMany([apiKey("k-bob"), apiKey("k-alice")], "delete")).toEqual([
+      false,
+      true,
+    ]);
+    expect(calls).toBe(2);
+    expect(await authz.canMany([] as ReturnType<typeof apiKey>[], "read")).toEqual([]);
+    expect(calls).toBe(2); // nothing to ask: no call
+    const decisions = logger.entries.filter((e) => e.obj["fgac"] === "check");
+    expect(decisions.map((e) => [e.obj["resourceId"], e.obj["allowed"]])).toEqual([
+      ["k-alice", true],
+      ["k-bob", false],
+      ["k-mallory", false],
+      ["k-alice", true],
+      ["k-bob", false],
+      ["k-alice", true],
+    ]);
+    // The subject's id ("alice") is never a logged value (the key ids only contain it).
+    expect(logger.entries.some((e) => Object.values(e.obj).includes("alice"))).toBe(false);
+    expect(logger.text()).not.toContain("user");
+  });
+
+  it("anonymous denies all, bypass allows all, an invalid id throws before any call", async () => {
+    let calls = 0;
+    const port = withOverrides(db.port, {
+      checkMany: (reqs) => {
+        calls += 1;
+        return db.port.checkMany(reqs);
+      },
+    });
+    const keys = [apiKey("k-alice"), apiKey("k-bob")];
+    expect(await createAuthorizer({ port }).forSubject(null).canMany(keys, "read")).toEqual([
+      false,
+      false,
+    ]);
+    expect(await createAuthorizer({ port }).bypass("test").canMany(keys, "read")).toEqual([
+      true,
+      true,
+    ]);
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    await expect(
+      authz.canMany([apiKey("k-alice"), { type: "api_key", id: "a b" }], "read"),
+    ).rejects.toBeInstanceOf(InvalidIdentifierError);
+    await expect(
+      authz.canMany("k-alice" as unknown as ReturnType<typeof apiKey>[], "read"),
+    ).rejects.toBeInstanceOf(ConfigurationError);
+    expect(calls).toBe(0);
+  });
+
+  it("fails closed on a backend error or an answer of the wrong shape", async () => {
+    const keys = [apiKey("k-alice"), apiKey("k-bob")];
+    for (const checkMany of [
+      async () => {
+        throw new Error("rpc error: code = Unavailable desc = down");
+      },
+      async () => [true],
+      async () => [true, true, true],
+      async () => [true, "false"],
+      async () => null,
+    ]) {
+      const port = withOverrides(db.port, { checkMany: checkMany as never });
+      await expect(
+        createAuthorizer({ port }).forSubject(user("alice")).canMany(keys, "read"),
+      ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    }
+  });
+});
+
 describe("deadline", () => {
   it("a port call slower than timeoutMs fails with AuthorizationUnavailableError", async () => {
     const authz = createAuthorizer({ port: slowed(db.port, 200), timeoutMs: 50 }).forSubject(

@@ -102,6 +102,22 @@ export interface RequestAuthorizer {
    */
   can<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<boolean>;
   /**
+   * One decision per resource, in the same order, in one bulk call to the port instead of one
+   * round trip each (35–43x faster for 100 resources on the embedded SpiceDB; see `bench/`). For flags
+   * such as "deletable" on rows already listed; to filter a list, push
+   * {@link RequestAuthorizer.authorizedIds} into the query instead.
+   * @throws `InvalidIdentifierError` when any resource's id is invalid
+   * @throws {@link AuthorizationUnavailableError} when the backend fails: never `true` on error
+   * @example
+   * ```ts
+   * const deletable = await authz.canMany(rows.map((r) => apiKey(r.id)), "delete");
+   * ```
+   */
+  canMany<R extends Resource>(
+    resources: readonly R[],
+    permission: PermissionOf<R>,
+  ): Promise<boolean[]>;
+  /**
    * Resolves when allowed; otherwise throws what the collapse policy says.
    * @throws {@link NotFoundError} with the kind's constant message, or {@link AuthorizationError}
    */
@@ -312,25 +328,40 @@ class BoundAuthorizer implements RequestAuthorizer {
   }
 
   /** Asks the port for several permissions on one resource; validates the answer. */
-  private async decide(resource: Resource, permissions: readonly string[]): Promise<boolean[]> {
-    assertResource(resource);
-    for (const p of permissions) assertPermission(p);
-    if (this.mode.kind === "bypass") return permissions.map(() => true);
-    if (this.mode.kind === "anonymous") return permissions.map(() => false);
+  private decide(resource: Resource, permissions: readonly string[]): Promise<boolean[]> {
+    return this.decideMany(permissions.map((permission) => ({ resource, permission })));
+  }
+
+  /** Asks the port several questions in one call (one check for one); validates the answer. */
+  private async decideMany(
+    questions: readonly { resource: Resource; permission: string }[],
+  ): Promise<boolean[]> {
+    for (const q of questions) {
+      assertResource(q.resource);
+      assertPermission(q.permission);
+    }
+    if (this.mode.kind === "bypass") return questions.map(() => true);
+    if (this.mode.kind === "anonymous") return questions.map(() => false);
+    if (questions.length === 0) return [];
     const subject = this.mode.subject;
+    const distinct = (f: (q: (typeof questions)[number]) => string) => [
+      ...new Set(questions.map(f)),
+    ];
+    const ids = distinct((q) => q.resource.id);
     const fields = {
-      resourceType: resource.type,
-      resourceId: resource.id,
-      permission: permissions.join(","),
+      resourceType: distinct((q) => q.resource.type).join(","),
+      ...(ids.length === 1 ? { resourceId: ids[0] } : { count: questions.length }),
+      permission: distinct((q) => q.permission).join(","),
     };
-    if (permissions.length === 1) {
+    if (questions.length === 1) {
+      const [{ resource, permission }] = questions as [(typeof questions)[number]];
       const answer = await this.call("check", fields, () =>
-        this.ctx.port.check({ subject, resource, permission: permissions[0] as string }),
+        this.ctx.port.check({ subject, resource, permission }),
       );
       if (typeof answer !== "boolean") throw this.malformed("check", fields);
       return [answer];
     }
-    const reqs: CheckRequest[] = permissions.map((permission) => ({
+    const reqs: CheckRequest[] = questions.map(({ resource, permission }) => ({
       subject,
       resource,
       permission,
@@ -355,6 +386,19 @@ class BoundAuthorizer implements RequestAuthorizer {
     const [allowed = false] = await this.decide(resource, [permission]);
     this.logDecision("check", resource, permission, allowed);
     return allowed;
+  }
+
+  async canMany<R extends Resource>(
+    resources: readonly R[],
+    permission: PermissionOf<R>,
+  ): Promise<boolean[]> {
+    if (!Array.isArray(resources))
+      throw new ConfigurationError("canMany: pass an array of resources");
+    const answers = await this.decideMany(resources.map((resource) => ({ resource, permission })));
+    resources.forEach((resource, i) => {
+      this.logDecision("check", resource, permission, answers[i] === true);
+    });
+    return answers;
   }
 
   async check<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<void> {
