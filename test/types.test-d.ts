@@ -25,6 +25,12 @@ describe("permission typing", () => {
     void authz.authorizedIds(agent, "read");
     // @ts-expect-error not an agent permission
     void authz.authorizedIds(agent, "fly");
+    void authz.authorizedIds(apiKey, "read", { parent: agent("a1") });
+    // @ts-expect-error a parent is a resource, not an id
+    void authz.authorizedIds(apiKey, "read", { parent: "a1" });
+    void authz.canMany([doc("d1"), doc("d2")], "write");
+    // @ts-expect-error "delete" is not a permission of document
+    void authz.canMany([doc("d1")], "delete");
   });
 
   it("a kind without declared permissions accepts any string", () => {
@@ -35,6 +41,7 @@ describe("permission typing", () => {
   it("check resolves to void (denial throws); can to boolean", () => {
     expectTypeOf(authz.check(apiKey("k"), "read")).toEqualTypeOf<Promise<void>>();
     expectTypeOf(authz.can(apiKey("k"), "read")).toEqualTypeOf<Promise<boolean>>();
+    expectTypeOf(authz.canMany([apiKey("k")], "read")).toEqualTypeOf<Promise<boolean[]>>();
     expectTypeOf(authz.authorizedIds(apiKey)).toEqualTypeOf<Promise<string[] | null>>();
   });
 
