@@ -1,5 +1,6 @@
 // The examples' data layer: the same SQL on PGlite (in-process Postgres, the default) or on a
 // real Postgres through `pg` when DATABASE_URL is set.
+import type { PGlite } from "@electric-sql/pglite";
 
 /** A row of agents. */
 export interface AgentRow {
@@ -81,7 +82,11 @@ export async function openSql(databaseUrl = process.env["DATABASE_URL"]): Promis
     };
   }
   const { PGlite } = await import("@electric-sql/pglite");
-  const pglite = await PGlite.create();
+  return pgliteSql(await PGlite.create());
+}
+
+/** The minimal SQL client over a PGlite instance (closing it closes the instance). */
+export function pgliteSql(pglite: PGlite): Sql {
   return {
     query: async <R>(text: string, params?: unknown[]) => ({
       rows: (await pglite.query<R>(text, params)).rows,

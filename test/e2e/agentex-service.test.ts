@@ -1,5 +1,7 @@
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db, openSql } from "../../examples/shared/db.js";
+import { createDb, type Db, openSql, pgliteSql } from "../../examples/shared/db.js";
 import { type Deps, startDeps } from "../../examples/shared/setup.js";
 import type { AuthorizationPort, CollapsePolicy } from "../../src/index.js";
 import { type RecordingLogger, recordingLogger } from "../../src/testing/index.js";
@@ -17,12 +19,36 @@ const INVALID_IDS = ["*", "a%20b", "x".repeat(2000)];
 
 const as = (who: string) => ({ headers: { "x-user-id": who } });
 
-// One PGlite for the whole file (it is slow to start and large); each test reseeds it.
-let db: Db;
+// One PGlite for the whole file (it is slow to start and large); each test reseeds it. The
+// same instance also serves the Postgres wire protocol on loopback, so the `pg` path of the
+// examples (DATABASE_URL) runs the same scenarios through a real driver and a real socket.
+const dbs: { pglite?: Db; pg?: Db } = {};
+let socketServer: PGLiteSocketServer | undefined;
 beforeAll(async () => {
-  db = await createDb(await openSql(""));
+  const pglite = await PGlite.create();
+  dbs.pglite = await createDb(pgliteSql(pglite));
+  socketServer = new PGLiteSocketServer({
+    db: pglite,
+    host: "127.0.0.1",
+    port: 0,
+    maxConnections: 10,
+  });
+  await socketServer.start();
+  dbs.pg = await createDb(
+    await openSql(`postgres://postgres@${socketServer.getServerConn()}/postgres`),
+  );
 });
-afterAll(() => db?.close());
+afterAll(async () => {
+  await dbs.pg?.close();
+  await socketServer?.stop();
+  await dbs.pglite?.close();
+});
+
+/** Every framework on PGlite in-process; Express 5 again on `pg` over the socket. */
+const SUITES = [
+  ...FRAMEWORKS.map((framework) => ({ framework, data: "pglite" as const })),
+  { framework: FRAMEWORKS[0]!, data: "pg" as const },
+];
 
 /** Faults injected into the real SpiceDB port, and a count of calls that reached it. */
 interface Faults {
@@ -53,8 +79,12 @@ function faulty(port: AuthorizationPort, faults: Faults): AuthorizationPort {
   });
 }
 
-for (const framework of FRAMEWORKS) {
-  describe(`agentex service on ${framework.name}`, () => {
+for (const { framework, data } of SUITES) {
+  describe(`agentex service on ${framework.name} (${data})`, () => {
+    let db: Db;
+    beforeAll(() => {
+      db = dbs[data] as Db;
+    });
     let deps: Deps;
     let send: Send;
     let close: () => Promise<void>;
@@ -360,7 +390,7 @@ for (const framework of FRAMEWORKS) {
 describe("malformed URLs", () => {
   it("never echo the path and never depend on what exists", async () => {
     for (const framework of FRAMEWORKS) {
-      const deps = await startDeps({ db });
+      const deps = await startDeps({ db: dbs.pglite as Db });
       const { send, close } = await framework.start(deps);
       try {
         const answer = await send("GET", "/agent_api_keys/%E0%A4%A-secret", as("alice"));
