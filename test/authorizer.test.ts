@@ -270,6 +270,72 @@ describe("bypass", () => {
   });
 });
 
+describe("decisionLogLevel", () => {
+  /** Methods that need their `this`, as pino's do. */
+  class ThisLogger {
+    readonly lines: string[] = [];
+    private write(level: string, obj: Record<string, unknown>, msg?: string) {
+      this.lines.push(`${level} ${String(obj["fgac"])} ${msg ?? ""}`);
+    }
+    info(obj: Record<string, unknown>, msg?: string) {
+      this.write("info", obj, msg);
+    }
+    warn(obj: Record<string, unknown>, msg?: string) {
+      this.write("warn", obj, msg);
+    }
+    error(obj: Record<string, unknown>, msg?: string) {
+      this.write("error", obj, msg);
+    }
+    debug(obj: Record<string, unknown>, msg?: string) {
+      this.write("debug", obj, msg);
+    }
+  }
+
+  it('"debug" moves decisions to debug; writes, bypasses and failures keep their levels', async () => {
+    const logger = new ThisLogger();
+    const authorizer = createAuthorizer({ port: db.port, logger, decisionLogLevel: "debug" });
+    const alice = authorizer.forSubject(user("alice"));
+    await alice.can(apiKey("k-alice"), "read");
+    await alice.canMany([apiKey("k-alice"), apiKey("k-bob")], "read");
+    await alice.checkOrNotFound(apiKey("k-mallory"), "read").catch(() => {});
+    await alice.authorizedIds(apiKey);
+    await authorizer.forSubject(null).authorizedIds(apiKey);
+    const a = agent(uid("a"));
+    await alice.register(a, { parent: tenant("acme") });
+    await authorizer.bypass("migration").can(a, "read");
+    const broken = withOverrides(db.port, {
+      check: () => Promise.reject(new Error("rpc error: code = Unavailable desc = down")),
+    });
+    await createAuthorizer({ port: broken, logger, decisionLogLevel: "debug" })
+      .forSubject(user("alice"))
+      .can(a, "read")
+      .catch(() => {});
+    expect(logger.lines).toEqual([
+      "debug check fgac: check allowed",
+      "debug check fgac: check allowed",
+      "debug check fgac: check denied",
+      "debug check fgac: check denied",
+      "debug lookup fgac: lookup",
+      "debug lookup fgac: lookup",
+      "info register fgac: register",
+      "warn bypass fgac: authorization bypassed",
+      "info check fgac: check allowed",
+      "error check fgac: check failed",
+    ]);
+  });
+
+  it('defaults to "info" and rejects any other level', async () => {
+    const logger = new ThisLogger();
+    await createAuthorizer({ port: db.port, logger })
+      .forSubject(user("alice"))
+      .can(apiKey("k-alice"), "read");
+    expect(logger.lines).toEqual(["info check fgac: check allowed"]);
+    expect(() => createAuthorizer({ port: db.port, decisionLogLevel: "trace" as never })).toThrow(
+      ConfigurationError,
+    );
+  });
+});
+
 describe("logging", () => {
   it("logs every decision and write with resource and outcome, and never the subject", async () => {
     const logger = recordingLogger();

@@ -24,13 +24,13 @@ import {
 
 /** A pino-shaped logger. The library never passes it the subject. */
 export interface Logger {
-  /** Decisions and writes. */
+  /** Decisions (unless `decisionLogLevel` is `"debug"`) and writes. */
   info(obj: Record<string, unknown>, msg?: string): void;
   /** Bypasses and possible orphans. */
   warn(obj: Record<string, unknown>, msg?: string): void;
   /** Backend failures (the error code only, never the backend's message). */
   error(obj: Record<string, unknown>, msg?: string): void;
-  /** Unused by the library today; part of the pino shape. */
+  /** Decisions, when `decisionLogLevel` is `"debug"`. */
   debug(obj: Record<string, unknown>, msg?: string): void;
 }
 
@@ -60,6 +60,12 @@ export interface AuthorizerOptions {
   timeoutMs?: number;
   /** Default collapse policy (default `"unless-readable"`). */
   collapse?: CollapsePolicy;
+  /**
+   * Level of the per-decision entries (checks and lookups of a bound or anonymous subject),
+   * default `"info"`. `"debug"` quiets them on a busy service. Writes and bypasses stay at
+   * `info` and `warn`, and failures at `error`, whatever this says.
+   */
+  decisionLogLevel?: "info" | "debug";
 }
 
 /** Options of {@link RequestAuthorizer.checkOrNotFound}. */
@@ -192,6 +198,7 @@ const optionsSchema = z.object({
     .optional(),
   timeoutMs: z.number().int().positive().max(600_000).optional(),
   collapse: z.enum(["always", "unless-readable"]).optional(),
+  decisionLogLevel: z.enum(["info", "debug"]).optional(),
 });
 
 const DEFAULT_TIMEOUT_MS = 2000;
@@ -200,7 +207,8 @@ const DEFAULT_TIMEOUT_MS = 2000;
  * Creates the authorizer: the policy layer over a port (deadlines, fail-closed answers,
  * collapse to 404, subject-free logging).
  *
- * @param options - `port`, and optionally `logger`, `timeoutMs` (default 2000) and `collapse`
+ * @param options - `port`, and optionally `logger`, `timeoutMs` (default 2000), `collapse` and
+ *   `decisionLogLevel`
  * @returns an {@link Authorizer}
  * @throws {@link ConfigurationError} for invalid options (at call time, not on first request)
  * @example
@@ -221,7 +229,8 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const logger = options.logger ?? silentLogger;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const defaultCollapse = options.collapse ?? "unless-readable";
-  const ctx: Ctx = { port, logger, timeoutMs, defaultCollapse };
+  const decisionLogLevel = options.decisionLogLevel ?? "info";
+  const ctx: Ctx = { port, logger, timeoutMs, defaultCollapse, decisionLogLevel };
 
   return {
     port,
@@ -247,6 +256,7 @@ interface Ctx {
   logger: Logger;
   timeoutMs: number;
   defaultCollapse: CollapsePolicy;
+  decisionLogLevel: "info" | "debug";
 }
 
 type Mode =
@@ -324,7 +334,8 @@ class BoundAuthorizer implements RequestAuthorizer {
       fields["reason"] = this.mode.reason;
     }
     if (this.mode.kind === "anonymous") fields["anonymous"] = true;
-    this.ctx.logger.info(fields, `fgac: ${op} ${allowed ? "allowed" : "denied"}`);
+    const level = this.mode.kind === "bypass" ? "info" : this.ctx.decisionLogLevel;
+    this.ctx.logger[level](fields, `fgac: ${op} ${allowed ? "allowed" : "denied"}`);
   }
 
   /** Asks the port for several permissions on one resource; validates the answer. */
@@ -455,11 +466,11 @@ class BoundAuthorizer implements RequestAuthorizer {
       );
       return null;
     }
+    // Called as a method: pino's methods need their `this`.
+    const log = (obj: Record<string, unknown>, msg: string) =>
+      this.ctx.logger[this.ctx.decisionLogLevel](obj, msg);
     if (this.mode.kind === "anonymous") {
-      this.ctx.logger.info(
-        { fgac: "lookup", ...fields, count: 0, anonymous: true },
-        "fgac: lookup",
-      );
+      log({ fgac: "lookup", ...fields, count: 0, anonymous: true }, "fgac: lookup");
       return [];
     }
     const subject = this.mode.subject;
@@ -471,12 +482,12 @@ class BoundAuthorizer implements RequestAuthorizer {
       ),
     );
     if (ids === null) {
-      this.ctx.logger.info({ fgac: "lookup", ...fields, unscoped: true }, "fgac: lookup");
+      log({ fgac: "lookup", ...fields, unscoped: true }, "fgac: lookup");
       return null;
     }
     if (!Array.isArray(ids) || !ids.every(isValidId)) throw this.malformed("lookup", fields);
     const unique = [...new Set(ids)];
-    this.ctx.logger.info({ fgac: "lookup", ...fields, count: unique.length }, "fgac: lookup");
+    log({ fgac: "lookup", ...fields, count: unique.length }, "fgac: lookup");
     return unique;
   }
 
