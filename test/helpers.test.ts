@@ -4,6 +4,7 @@ import {
   AuthorizationUnavailableError,
   agent,
   apiKey,
+  ConflictError,
   collapseToNotFound,
   createAuthorizer,
   createRegistered,
@@ -118,6 +119,51 @@ describe("createRegistered", () => {
       createRegistered(authz, { resource: apiKey(uid("k")), parent: agent("a1") }, write),
     ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
     expect(write).not.toHaveBeenCalled();
+  });
+
+  it("register times out: nothing is written, and the edges that land late are reported", async () => {
+    const logger = recordingLogger();
+    // The real register, landing after the authorizer's deadline has passed.
+    let landed: Promise<unknown> = Promise.resolve();
+    const port = withOverrides(db.port, {
+      register: (req) => {
+        landed = new Promise((r) => setTimeout(r, 100)).then(() => db.port.register(req));
+        return landed as never;
+      },
+    });
+    const authz = createAuthorizer({ port, logger, timeoutMs: 20 }).forSubject(user("alice"));
+    const k = apiKey(uid("k"));
+    const onOrphan = vi.fn();
+    const write = vi.fn(async () => "row");
+    await expect(
+      createRegistered(authz, { resource: k, parent: agent("a1") }, write, { onOrphan }),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(write).not.toHaveBeenCalled();
+    expect(onOrphan).toHaveBeenCalledWith(
+      expect.objectContaining({ resource: k, phase: "register" }),
+    );
+    expect(
+      logger.entries.some(
+        (e) => e.level === "warn" && e.obj["fgac"] === "register" && e.obj["resourceId"] === k.id,
+      ),
+    ).toBe(true);
+    expect(logger.text()).not.toContain("alice");
+    // Why it is reported: the edges did land, with no row behind them.
+    await landed;
+    expect(await edgesOf(db, "agent_api_key", k.id)).toHaveLength(2);
+  });
+
+  it("register refused (conflict, no subject): nothing is reported", async () => {
+    const onOrphan = vi.fn();
+    const k = apiKey(uid("k"));
+    await db.port.register({ subject: user("bob"), resource: k, parent: agent("a1") });
+    const alice = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    await expect(
+      createRegistered(alice, { resource: k, parent: agent("a1") }, async () => "row", {
+        onOrphan,
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(onOrphan).not.toHaveBeenCalled();
   });
 
   it("no subject: UnauthenticatedError and nothing is written (no entry-less rows)", async () => {

@@ -4,17 +4,26 @@ import type { Resource } from "./resources.js";
 
 /** What {@link DualWriteOptions.onOrphan} receives: an authorization entry that may remain. */
 export interface OrphanReport {
-  /** The resource whose authorization edges could not be removed. */
+  /** The resource whose authorization edges may remain. */
   resource: Resource;
-  /** Where it happened: compensation after a failed insert, or after a delete. */
-  phase: "compensate" | "delete";
-  /** The deregister error. */
+  /**
+   * Where it happened: `"register"` when the register's outcome is unknown (it timed out or the
+   * backend failed mid-call, so the edges may still land while nothing was inserted);
+   * `"compensate"` when the deregister after a failed insert failed; `"delete"` when the
+   * deregister after a delete failed.
+   */
+  phase: "register" | "compensate" | "delete";
+  /** The register or deregister error. */
   error: unknown;
 }
 
 /** Options of {@link createRegistered} and {@link deleteDeregistered}. */
 export interface DualWriteOptions {
-  /** Called when a deregister fails, so the orphan can be queued for clean-up. */
+  /**
+   * Called when authorization edges may be left without a row, so they can be queued for a
+   * clean-up that checks the database first (after a `"register"` report the edges may also be
+   * another owner's, if the id was not new).
+   */
   onOrphan?: (report: OrphanReport) => void;
 }
 
@@ -33,15 +42,18 @@ function reportOrphan(
   report: OrphanReport,
   options: DualWriteOptions,
 ): void {
+  const op = report.phase === "register" ? "register" : "deregister";
   authz.logger.warn(
     {
-      fgac: "deregister",
+      fgac: op,
       phase: report.phase,
       resourceType: report.resource.type,
       resourceId: report.resource.id,
       error: errorCode(report.error),
     },
-    "fgac: deregister failed; authorization entry may be orphaned",
+    report.phase === "register"
+      ? "fgac: register outcome unknown; authorization entry may be orphaned"
+      : "fgac: deregister failed; authorization entry may be orphaned",
   );
   try {
     options.onOrphan?.(report);
@@ -54,7 +66,10 @@ function reportOrphan(
  * The create half of the dual write: register in the authorization store BEFORE the database
  * insert (fail closed), compensating if the insert fails.
  *
- * 1. `register` fails: the error propagates and `write` is never called;
+ * 1. `register` fails: the error propagates and `write` is never called. When its outcome is
+ *    unknown (`AuthorizationUnavailableError`: a timeout or a backend failure mid-call), the
+ *    edges may still land, so it is also logged and reported to `onOrphan` (phase
+ *    `"register"`); nothing is deregistered, because the edges may belong to another owner;
  * 2. `write` fails: deregister (best effort; a failure is logged and reported to `onOrphan`),
  *    then the write's error is rethrown.
  *
@@ -76,7 +91,13 @@ export async function createRegistered<T>(
   write: () => Promise<T> | T,
   options: DualWriteOptions = {},
 ): Promise<T> {
-  await authz.register(target.resource, target.parent ? { parent: target.parent } : {});
+  try {
+    await authz.register(target.resource, target.parent ? { parent: target.parent } : {});
+  } catch (error) {
+    if (isFgacError(error) && error.code === "authorization_unavailable")
+      reportOrphan(authz, { resource: target.resource, phase: "register", error }, options);
+    throw error;
+  }
   try {
     return await write();
   } catch (writeError) {
