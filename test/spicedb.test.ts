@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { v1 } from "@authzed/authzed-node";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuthorizationUnavailableError,
@@ -344,6 +345,93 @@ describe("agentex schema on the embedded SpiceDB", () => {
       ConfigurationError,
     );
     expect(() => spicedbPort({} as never)).toThrow(ConfigurationError);
+  });
+});
+
+describe("lookup under a parent agrees with LookupResources", () => {
+  let world: EmbeddedSpiceDB;
+  beforeAll(async () => {
+    world = await startEmbeddedSpiceDB({ schema: agentexSchema });
+  });
+  afterAll(() => world?.close());
+
+  it("for random worlds: scoped = LookupResources ∩ that agent's keys", async () => {
+    const arbitraryWorld = fc.record({
+      agents: fc.array(
+        fc.record({
+          globex: fc.boolean(),
+          owner: fc.nat(2),
+          viewer: fc.option(fc.nat(2), { nil: undefined }),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      keys: fc.array(
+        fc.record({
+          agent: fc.nat(2),
+          owner: fc.nat(2),
+          viewer: fc.option(fc.nat(2), { nil: undefined }),
+        }),
+        { maxLength: 8 },
+      ),
+    });
+    let nonEmpty = 0;
+    await fc.assert(
+      fc.asyncProperty(arbitraryWorld, async ({ agents, keys }) => {
+        const port = world.port;
+        const p = uid("w");
+        const users = [0, 1, 2].map((i) => user(`${p}-u${i}`));
+        for (const u of users)
+          await port.grant({ subject: u, resource: tenant(`${p}-acme`), relation: "member" });
+        const agentRefs = agents.map((_, i) => agent(`${p}-a${i}`));
+        for (const [i, a] of agents.entries()) {
+          const ref = agentRefs[i]!;
+          const t = tenant(a.globex ? `${p}-globex` : `${p}-acme`);
+          await port.register({ subject: users[a.owner]!, resource: ref, parent: t });
+          if (a.viewer !== undefined)
+            await port.grant({ subject: users[a.viewer]!, resource: ref, relation: "viewer" });
+        }
+        const under = new Map<string, string[]>();
+        for (const [i, k] of keys.entries()) {
+          const parent = agentRefs[k.agent % agentRefs.length]!;
+          const ref = apiKey(`${p}-k${i}`);
+          await port.register({ subject: users[k.owner]!, resource: ref, parent });
+          if (k.viewer !== undefined)
+            await port.grant({ subject: users[k.viewer]!, resource: ref, relation: "viewer" });
+          under.set(parent.id, [...(under.get(parent.id) ?? []), ref.id]);
+        }
+        for (const subject of users) {
+          for (const permission of ["read", "delete"]) {
+            const all = await port.lookup({ subject, resourceType: "api_key", permission });
+            for (const parent of agentRefs) {
+              const scoped = await port.lookup({
+                subject,
+                resourceType: "api_key",
+                permission,
+                parent,
+              });
+              const children = new Set(under.get(parent.id) ?? []);
+              if ((scoped ?? []).length > 0) nonEmpty += 1;
+              expect([...(scoped ?? [])].sort()).toEqual(
+                (all ?? []).filter((id) => children.has(id)).sort(),
+              );
+            }
+          }
+        }
+      }),
+      {
+        numRuns: 15,
+        // Always include a world where the answer is not empty.
+        examples: [
+          [
+            {
+              agents: [{ globex: false, owner: 0, viewer: undefined }],
+              keys: [{ agent: 0, owner: 0, viewer: undefined }],
+            },
+          ],
+        ],
+      },
+    );
+    expect(nonEmpty).toBeGreaterThan(0); // the property was not only checked on empty answers
   });
 });
 
