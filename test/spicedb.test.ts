@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import type { v1 } from "@authzed/authzed-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -584,6 +585,57 @@ describe("spicedbPort over a network endpoint", () => {
       server.close();
     }
   });
+
+  it("every call carries the port's deadline: a server that accepts and never answers fails closed", async () => {
+    // Accepts TCP connections and never says a word: no HTTP/2 settings, no answer.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port: tcpPort } = silent.address() as AddressInfo;
+    const port = spicedbPort(
+      { endpoint: `127.0.0.1:${tcpPort}`, token: "t", insecure: true },
+      { ...agentexPortOptions, deadlineMs: 300 },
+    );
+    const subject = user("u");
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ["check", () => port.check({ subject, resource: agent("a"), permission: "read" })],
+      [
+        "checkMany",
+        () =>
+          port.checkMany([
+            { subject, resource: agent("a"), permission: "read" },
+            { subject, resource: agent("b"), permission: "read" },
+          ]),
+      ],
+      ["grant", () => port.grant({ subject, resource: agent("a") })],
+      ["register", () => port.register({ subject, resource: agent("a"), parent: tenant("t") })],
+      ["deregister", () => port.deregister({ resource: agent("a") })],
+      [
+        "lookup under a parent",
+        () =>
+          port.lookup({ subject, resourceType: "api_key", permission: "read", parent: agent("a") }),
+      ],
+      ["lookup", () => port.lookup({ subject, resourceType: "agent", permission: "read" })],
+    ];
+    try {
+      for (const [name, call] of calls) {
+        const outcome = await Promise.race([
+          call().then(
+            () => "answered",
+            (e) => (e instanceof AuthorizationUnavailableError ? "unavailable" : String(e)),
+          ),
+          new Promise((resolve) => setTimeout(() => resolve("still waiting after 3 s"), 3000)),
+        ]);
+        expect(`${name}: ${outcome}`).toBe(`${name}: unavailable`);
+      }
+    } finally {
+      await port.close?.();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
 
   it("fails closed when nothing listens", async () => {
     const port = spicedbPort(

@@ -1,4 +1,4 @@
-import { v1 } from "@authzed/authzed-node";
+import { deadlineInterceptor, v1 } from "@authzed/authzed-node";
 import { z } from "zod";
 import {
   AuthorizationUnavailableError,
@@ -27,6 +27,8 @@ import {
 } from "../core/resources.js";
 import { mapSpiceDBError } from "./errors.js";
 
+/** Deadline of every SpiceDB call, in ms, unless `deadlineMs` says otherwise. */
+const DEFAULT_DEADLINE_MS = 5000;
 /**
  * The part of an `@authzed/authzed-node` client the port uses: `NewClient(...)` and the
  * embedded SpiceDB's `permissions()` both fit.
@@ -65,7 +67,11 @@ export interface SpiceDBPortOptions {
    * (read-your-writes), `minimizeLatency` before any write.
    */
   consistency?: Consistency;
-  /** gRPC deadline of streaming calls (LookupResources, ReadRelationships), ms. Default 5000. */
+  /**
+   * gRPC deadline in ms (default 5000): of every call when the port connects to `endpoint`
+   * itself, and of `LookupResources` on a client you pass in (give that client its own
+   * deadline interceptor, e.g. `deadlineInterceptor` from `@authzed/authzed-node`).
+   */
   deadlineMs?: number;
   /** Items per CheckBulkPermissions call (default 500, SpiceDB's default limit is 1000). */
   bulkChunkSize?: number;
@@ -163,6 +169,10 @@ export function createSpiceDBPort(
       connection.insecure
         ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS
         : v1.ClientSecurity.SECURE,
+      undefined, // the default preconnect (the permissions service)
+      // Every call gets a gRPC deadline (a call that already has one keeps it). Without it a
+      // server that accepts and never answers holds unary calls forever.
+      { interceptors: [deadlineInterceptor(options.deadlineMs ?? DEFAULT_DEADLINE_MS)] },
     );
     owned = true;
   }
@@ -187,7 +197,7 @@ class SpiceDBPort implements AuthorizationPort {
     this.types = { ...options.types };
     this.ownerRelation = options.ownerRelation ?? DEFAULT_RELATION;
     this.parentRelations = { ...options.parentRelations };
-    this.deadlineMs = options.deadlineMs ?? 5000;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.chunkSize = options.bulkChunkSize ?? 500;
   }
 
