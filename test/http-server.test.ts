@@ -2,10 +2,11 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuthzHandler, httpPort } from "../src/http/index.js";
+import { ConfigurationError } from "../src/index.js";
 import { agentexSchema, type EmbeddedSpiceDB, startEmbeddedSpiceDB } from "../src/spicedb/index.js";
 import { startAgentex } from "./support/agentex-world.js";
 import { embeddedForContract } from "./support/embedded-harness.js";
-import { describePortContract } from "./support/port-contract.js";
+import { describePortContract, withOverrides } from "./support/port-contract.js";
 
 /** Serves a fetch handler on loopback; returns its base URL. */
 async function listen(
@@ -95,6 +96,51 @@ describe("createAuthzHandler", () => {
       filter_operation: "read",
     });
     expect(await res.json()).toEqual({ items: ["a1"] });
+  });
+
+  it("413 for a body over maxBodyBytes, declared or streamed, without calling the port", async () => {
+    let calls = 0;
+    const counted = withOverrides(db.port, {
+      check: (r) => {
+        calls += 1;
+        return db.port.check(r);
+      },
+    });
+    const small = createAuthzHandler(counted, { maxBodyBytes: 200 });
+    const check = JSON.stringify({
+      principal: alice,
+      resource: { type: "agent", selector: "a1" },
+      operation: "read",
+    });
+    const padded = JSON.stringify({ ...JSON.parse(check), pad: "x".repeat(300) });
+    const url = "http://svc/v1/authz/check";
+    // Within the limit: answered.
+    expect((await small(new Request(url, { method: "POST", body: check }))).status).toBe(200);
+    // Over it, with a content-length: refused before reading.
+    const declared = await small(new Request(url, { method: "POST", body: padded }));
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual({
+      message: "Request body too large.",
+      code: 413,
+      data: null,
+    });
+    // Over it, streamed without a content-length: refused once the limit is passed.
+    const bytes = new TextEncoder().encode(padded);
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(pulled, pulled + 64));
+        pulled += 64;
+      },
+    });
+    const streamed = await small(
+      new Request(url, { method: "POST", body: stream, duplex: "half" } as RequestInit),
+    );
+    expect(streamed.status).toBe(413);
+    expect(pulled).toBeLessThan(bytes.length); // it stopped reading
+    expect(calls).toBe(1);
+    expect(() => createAuthzHandler(db.port, { maxBodyBytes: 0 })).toThrow(ConfigurationError);
   });
 
   it("400 for invalid JSON and for bodies off the contract, naming fields not values", async () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  ConfigurationError,
   type ErrorResponse,
   errorResponse,
   NotFoundError,
@@ -22,6 +23,11 @@ export interface AuthzHandlerOptions {
   basePath?: string;
   /** Maps a principal from the wire to a subject (default: `{ type, id, relation? }`). */
   subject?: (principal: unknown) => Subject;
+  /**
+   * Largest request body read, in bytes (default 65536; a contract body is well under 1 KiB).
+   * A larger one answers 413 without being read to the end.
+   */
+  maxBodyBytes?: number;
 }
 
 const defaultPrincipal = z
@@ -32,6 +38,37 @@ const defaultPrincipal = z
   );
 
 class BadRequest extends Error {}
+class TooLarge extends Error {}
+
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/** The body as text, read no further than `limit` bytes (a declared or actual excess throws). */
+async function readCapped(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw new TooLarge();
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new TooLarge();
+    }
+    chunks.push(value);
+  }
+  // Portable (no Buffer): the handler also runs on Workers, Deno and Bun.
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
 
 /** Error answers share the library's one body builder (and its headers). */
 function reply(
@@ -63,10 +100,11 @@ function fromWire(r: WireResource): Resource {
  * Answers: 200 (check allowed, writes, search), 403 (check denied), 400 (body that is not JSON or
  * not of the contract's shape; the message names fields, never values), 401 (`authenticate`
  * said no), 404 (unknown operation), 405 (method other than POST), 409 (register conflict),
+ * 413 (body over `maxBodyBytes`),
  * 503 (the port failed), 500 (anything else, generic).
  *
  * @param port - the backend, e.g. `spicedbPort(...)`
- * @param options - `authenticate`, `basePath`, `subject`
+ * @param options - `authenticate`, `basePath`, `subject`, `maxBodyBytes`
  * @returns the fetch handler
  * @example
  * ```ts
@@ -81,6 +119,10 @@ export function createAuthzHandler(
   options: AuthzHandlerOptions = {},
 ): (request: Request) => Promise<Response> {
   const basePath = (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new ConfigurationError("createAuthzHandler: maxBodyBytes must be a positive integer");
+  }
   const toSubject = (principal: unknown, allowWildcard = false): Subject => {
     let subject: Subject;
     if (options.subject) subject = options.subject(principal);
@@ -168,9 +210,10 @@ export function createAuthzHandler(
       if (options.authenticate && !(await options.authenticate(request))) {
         return reply(toErrorResponse(new UnauthenticatedError()));
       }
+      const text = await readCapped(request, maxBodyBytes);
       let body: unknown;
       try {
-        body = await request.json();
+        body = JSON.parse(text);
       } catch {
         throw new BadRequest("Invalid JSON body.");
       }
@@ -178,6 +221,8 @@ export function createAuthzHandler(
     } catch (error) {
       if (error instanceof BadRequest)
         return reply(errorResponse(400, error.message, "bad_request"));
+      if (error instanceof TooLarge)
+        return reply(errorResponse(413, "Request body too large.", "payload_too_large"));
       // toErrorResponse turns anything that is not a library error into the generic 500.
       return reply(toErrorResponse(error));
     }
