@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import type { v1 } from "@authzed/authzed-node";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AuthorizationUnavailableError,
   agent,
@@ -24,7 +24,7 @@ import {
   spicedbPort,
   startEmbeddedSpiceDB,
 } from "../src/spicedb/index.js";
-import { createSpiceDBPort } from "../src/spicedb/port.js";
+import { createSpiceDBPort, newerOf } from "../src/spicedb/port.js";
 import { edgesOf, startAgentex } from "./support/agentex-world.js";
 import { uid } from "./support/port-contract.js";
 
@@ -276,6 +276,118 @@ describe("agentex schema on the embedded SpiceDB", () => {
       `atLeastAsFresh:${token}`,
       "fullyConsistent:",
     ]);
+  });
+
+  it("read-your-writes never regresses when writes overlap or fail", async () => {
+    // Writes go to the real client at once; their answers are held until the test releases
+    // them, so the test decides the order in which the port sees them complete. `rewrite` can
+    // swap the token SpiceDB answered.
+    const held: Array<() => void> = [];
+    let hold = false;
+    let rewrite = (token: string) => token;
+    const { client: recording, sent } = recordingConsistency(db.client);
+    const client: SpiceDBClient = {
+      ...recording,
+      lookupResources: recording.lookupResources,
+      promises: {
+        ...recording.promises,
+        writeRelationships: async (r) => {
+          const answer = await db.client.promises.writeRelationships(r);
+          if (hold) await new Promise<void>((release) => held.push(release));
+          const token = answer.writtenAt?.token;
+          return token ? { ...answer, writtenAt: { token: rewrite(token) } } : answer;
+        },
+      },
+    };
+    const port = spicedbPort({ client }, agentexPortOptions);
+    // The requirement the port's next default read carries (the read itself may then fail on
+    // a rewritten token; only what was asked matters here).
+    const nextRead = async () => {
+      await port
+        .checkMany([
+          { subject: user("alice"), resource: agent("a1"), permission: "read" },
+          { subject: user("bob"), resource: agent("a1"), permission: "read" },
+        ])
+        .catch(() => {});
+      return sent.at(-1);
+    };
+    const grant = () =>
+      port.grant({ subject: user(uid("u")), resource: agent("a1"), relation: "viewer" });
+    const outOfOrder = async () => {
+      hold = true;
+      const first = grant();
+      const second = grant();
+      await vi.waitFor(() => expect(held).toHaveLength(2));
+      held.splice(1, 1)[0]!();
+      const b = await second;
+      held.splice(0, 1)[0]!();
+      const a = await first;
+      hold = false;
+      return { first: a.token!, second: b.token! };
+    };
+
+    // In sequence: the last token covers everything.
+    await grant();
+    const { token } = await grant();
+    expect(await nextRead()).toBe(`atLeastAsFresh:${token}`);
+
+    // Out of order on integer revisions (the memory datastore): the second write is the newer
+    // one though its answer came first; reads must be at least as fresh as it, not as the last.
+    const integer = await outOfOrder();
+    expect(newerOf(integer.first, integer.second)).toBe(integer.second);
+    expect(await nextRead()).toBe(`atLeastAsFresh:${integer.second}`);
+
+    // Out of order on revisions that cannot be compared (a Postgres-style snapshot): no token
+    // is known to cover both, so reads are fully consistent.
+    let n = 0;
+    rewrite = () => zedToken(`${++n}.0:9:`, "pg");
+    await outOfOrder();
+    expect(await nextRead()).toBe("fullyConsistent:");
+    // A write started after both settled covers them again.
+    const { token: settled } = await grant();
+    expect(await nextRead()).toBe(`atLeastAsFresh:${settled}`);
+    rewrite = (t) => t;
+    const { token: real } = await grant();
+
+    // A definite refusal (a register conflict) wrote nothing and changes nothing.
+    await port.register({ subject: user("mallory"), resource: agent("a1") }).catch(() => {});
+    expect(await nextRead()).toBe(`atLeastAsFresh:${real}`);
+
+    // A write that failed as unavailable may have landed: fully consistent until the next write.
+    const failing = spicedbPort(
+      {
+        client: {
+          ...client,
+          lookupResources: client.lookupResources,
+          promises: {
+            ...client.promises,
+            writeRelationships: () =>
+              Promise.reject(new Error("rpc error: code = DeadlineExceeded desc = slow")),
+          },
+        },
+      },
+      agentexPortOptions,
+    );
+    await failing.grant({ subject: user("x"), resource: agent("a1") }).catch(() => {});
+    await failing.checkMany([
+      { subject: user("alice"), resource: agent("a1"), permission: "read" },
+      { subject: user("bob"), resource: agent("a1"), permission: "read" },
+    ]);
+    expect(sent.at(-1)).toBe("fullyConsistent:");
+  });
+
+  it("newerOf compares integer revisions of one datastore and nothing else", () => {
+    const t = (revision: string, datastore = "ds") => zedToken(revision, datastore);
+    expect(newerOf(t("10"), t("9"))).toBe(t("10"));
+    expect(newerOf(t("9"), t("10"))).toBe(t("10"));
+    expect(newerOf(t("1795841351917156419"), t("1795841351917156420"))).toBe(
+      t("1795841351917156420"),
+    );
+    expect(newerOf(t("10", "a"), t("9", "b"))).toBeUndefined(); // another datastore
+    expect(newerOf(t("1.0000000002"), t("1.0000000010"))).toBeUndefined(); // an HLC
+    expect(newerOf(t("3.0:9:"), t("4.0:9:"))).toBeUndefined(); // a snapshot
+    expect(newerOf("not a token", t("1"))).toBeUndefined();
+    expect(newerOf(Buffer.from([0x1a, 0x7f]).toString("base64"), t("1"))).toBeUndefined();
   });
 
   it("a port told of an earlier write reads at least as fresh as it from the start", async () => {
@@ -667,4 +779,12 @@ function recordingConsistency(real: SpiceDBClient): { client: SpiceDBClient; sen
     },
   };
   return { client, sent };
+}
+
+/** A ZedToken as SpiceDB encodes it: `DecodedZedToken { v1: { revision, datastore prefix } }`. */
+function zedToken(revision: string, datastore: string): string {
+  const field = (n: number, bytes: Buffer) =>
+    Buffer.concat([Buffer.from([(n << 3) | 2, bytes.length]), bytes]);
+  const v1 = Buffer.concat([field(1, Buffer.from(revision)), field(2, Buffer.from(datastore))]);
+  return field(3, v1).toString("base64");
 }

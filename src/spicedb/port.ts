@@ -64,7 +64,9 @@ export interface SpiceDBPortOptions {
   parentRelations?: Record<string, string>;
   /**
    * Default read consistency. Default: at least as fresh as this port's newest write
-   * (read-your-writes), `minimizeLatency` before any write.
+   * (read-your-writes), `minimizeLatency` before any write. "Newest" is by revision when the
+   * datastore's revisions are integers, else by time; while overlapping writes (or a write that
+   * failed as unavailable) leave it unknown, reads are `fullyConsistent` until the next write.
    */
   consistency?: Consistency;
   /**
@@ -185,7 +187,7 @@ class SpiceDBPort implements AuthorizationPort {
   private readonly parentRelations: Record<string, string>;
   private readonly deadlineMs: number;
   private readonly chunkSize: number;
-  private newestToken: string | undefined;
+  private readonly freshness: Freshness;
 
   constructor(
     private readonly client: SpiceDBClient,
@@ -193,7 +195,7 @@ class SpiceDBPort implements AuthorizationPort {
     private readonly owned: boolean,
     seenToken: string | undefined,
   ) {
-    this.newestToken = seenToken;
+    this.freshness = new Freshness(seenToken);
     this.types = { ...options.types };
     this.ownerRelation = options.ownerRelation ?? DEFAULT_RELATION;
     this.parentRelations = { ...options.parentRelations };
@@ -226,11 +228,7 @@ class SpiceDBPort implements AuthorizationPort {
 
   /** What a request gets: its own requirement, else the port's default, else read-your-writes. */
   private effective(requested: Consistency | undefined): Consistency | undefined {
-    return (
-      requested ??
-      this.options.consistency ??
-      (this.newestToken ? { kind: "atLeastAsFresh", token: this.newestToken } : undefined)
-    );
+    return requested ?? this.options.consistency ?? this.freshness.requirement();
   }
 
   private consistency(requested: Consistency | undefined): v1.Consistency {
@@ -254,12 +252,23 @@ class SpiceDBPort implements AuthorizationPort {
     }
   }
 
-  private remember(token: v1.ZedToken | undefined): WriteResult {
-    if (token?.token) {
-      this.newestToken = token.token;
-      return { token: token.token };
+  /** Runs one write, telling {@link Freshness} when it started and what it wrote at. */
+  private async tracked<T>(
+    call: () => Promise<T>,
+    writtenAt: (response: T) => v1.ZedToken | undefined,
+  ): Promise<WriteResult> {
+    const started = this.freshness.start();
+    let response: T;
+    try {
+      response = await this.rpc(call);
+    } catch (error) {
+      // Unavailable (a timeout, a dropped connection): the write may have landed.
+      if (error instanceof AuthorizationUnavailableError) this.freshness.unknown();
+      throw error;
     }
-    return {};
+    const token = writtenAt(response)?.token || undefined;
+    this.freshness.settle(started, token);
+    return token ? { token } : {};
   }
 
   private async rpc<T>(fn: () => Promise<T>): Promise<T> {
@@ -452,12 +461,13 @@ class SpiceDBPort implements AuthorizationPort {
     updates: v1.RelationshipUpdate[],
     preconditions: v1.Precondition[] = [],
   ): Promise<WriteResult> {
-    const response = await this.rpc(() =>
-      this.client.promises.writeRelationships(
-        v1.WriteRelationshipsRequest.create({ updates, optionalPreconditions: preconditions }),
-      ),
+    return this.tracked(
+      () =>
+        this.client.promises.writeRelationships(
+          v1.WriteRelationshipsRequest.create({ updates, optionalPreconditions: preconditions }),
+        ),
+      (response) => response?.writtenAt,
     );
-    return this.remember(response?.writtenAt);
   }
 
   private edge(op: v1.RelationshipUpdate_Operation, req: RelationRequest): v1.RelationshipUpdate {
@@ -566,17 +576,18 @@ class SpiceDBPort implements AuthorizationPort {
 
   async deregister(req: DeregisterRequest): Promise<WriteResult> {
     const resource = this.object(req.resource);
-    const response = await this.rpc(() =>
-      this.client.promises.deleteRelationships(
-        v1.DeleteRelationshipsRequest.create({
-          relationshipFilter: v1.RelationshipFilter.create({
-            resourceType: resource.objectType,
-            optionalResourceId: resource.objectId,
+    return this.tracked(
+      () =>
+        this.client.promises.deleteRelationships(
+          v1.DeleteRelationshipsRequest.create({
+            relationshipFilter: v1.RelationshipFilter.create({
+              resourceType: resource.objectType,
+              optionalResourceId: resource.objectId,
+            }),
           }),
-        }),
-      ),
+        ),
+      (response) => response?.deletedAt,
     );
-    return this.remember(response?.deletedAt);
   }
 
   async close(): Promise<void> {
@@ -594,6 +605,112 @@ function permissionshipToBoolean(p: unknown): boolean {
     return false;
   }
   throw new AuthorizationUnavailableError();
+}
+
+/**
+ * The requirement that makes a read see every write this port has completed (read-your-writes).
+ * ZedTokens are opaque, so order comes from time: a write that started after the last one
+ * completed is newer than all of them, and its token covers them all. When writes overlap, or
+ * one failed with an unknown outcome, no token is known to cover every write, so reads are fully
+ * consistent until a later write settles it. (Taking the last token to arrive would let a read
+ * miss a newer write, or see a revoked edge.)
+ */
+class Freshness {
+  private clock = 0;
+  private lastSettled = 0;
+  private token: string | undefined;
+  private unsettled = false;
+
+  constructor(seenToken: string | undefined) {
+    this.token = seenToken;
+  }
+
+  /** Marks a write's start; pass the result to {@link Freshness.settle}. */
+  start(): number {
+    this.clock += 1;
+    return this.clock;
+  }
+
+  /** A write that started at `started` completed at `token`. */
+  settle(started: number, token: string | undefined): void {
+    const newerThanAll = started > this.lastSettled;
+    this.clock += 1;
+    this.lastSettled = this.clock;
+    if (token && newerThanAll) {
+      this.token = token;
+      this.unsettled = false;
+      return;
+    }
+    // Overlapping writes on a datastore whose revisions are integers (such as the memory
+    // datastore): the tokens themselves say which is newer.
+    const newer = token && !this.unsettled && this.token ? newerOf(token, this.token) : undefined;
+    if (newer) {
+      this.token = newer;
+    } else {
+      this.unsettled = true;
+      this.token = token ?? this.token;
+    }
+  }
+
+  /** A write failed in a way that may have written. */
+  unknown(): void {
+    this.clock += 1;
+    this.lastSettled = this.clock;
+    this.unsettled = true;
+  }
+
+  /** Undefined before any write (the caller's default, `minimizeLatency`, applies). */
+  requirement(): Consistency | undefined {
+    if (this.unsettled) return { kind: "fullyConsistent" };
+    return this.token ? { kind: "atLeastAsFresh", token: this.token } : undefined;
+  }
+}
+
+/**
+ * The newer of two ZedTokens when both carry an integer revision of the same datastore;
+ * undefined when that cannot be known (other revision formats are left alone).
+ */
+export function newerOf(a: string, b: string): string | undefined {
+  const ra = integerRevision(a);
+  const rb = integerRevision(b);
+  if (!ra || !rb || ra.datastore !== rb.datastore) return undefined;
+  return ra.revision >= rb.revision ? a : b;
+}
+
+/** Reads `DecodedZedToken { v1: { revision, datastore_unique_id_prefix } }`, integers only. */
+function integerRevision(token: string): { revision: bigint; datastore: string } | undefined {
+  const bytes = Buffer.from(token, "base64");
+  const outer = fields(bytes);
+  const v1 = outer?.get(3);
+  const inner = v1 ? fields(v1) : undefined;
+  const revision = inner?.get(1)?.toString("utf8");
+  if (!revision || !/^\d{1,30}$/.test(revision)) return undefined;
+  return { revision: BigInt(revision), datastore: inner?.get(2)?.toString("utf8") ?? "" };
+}
+
+/** Length-delimited fields of a protobuf message (field number -> bytes); undefined otherwise. */
+function fields(bytes: Buffer): Map<number, Buffer> | undefined {
+  const out = new Map<number, Buffer>();
+  let i = 0;
+  const varint = (): number | undefined => {
+    let value = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      const byte = bytes[i++];
+      if (byte === undefined) return undefined;
+      value |= (byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+    return undefined;
+  };
+  while (i < bytes.length) {
+    const tag = varint();
+    if (tag === undefined || (tag & 7) !== 2) return undefined;
+    const length = varint();
+    if (length === undefined || i + length > bytes.length) return undefined;
+    out.set(tag >>> 3, bytes.subarray(i, i + length));
+    i += length;
+  }
+  return out;
 }
 
 /**
