@@ -175,6 +175,21 @@ describe("httpPort: hostile answers fail closed", () => {
         return HttpResponse.json({ items: ["k1"] });
       },
     ],
+    [
+      "a 200 whose body trickles past the timeout",
+      () =>
+        new HttpResponse(
+          new ReadableStream({
+            async start(controller) {
+              controller.enqueue(new TextEncoder().encode('{"items": ["k1"'));
+              await delay(3000); // three times the port's timeout
+              controller.enqueue(new TextEncoder().encode("]}"));
+              controller.close();
+            },
+          }),
+          { status: 200, headers: { "content-type": "application/json" } },
+        ),
+    ],
     ["non-JSON body", () => new HttpResponse("<html>ok</html>", { status: 200 })],
     ["truncated JSON", () => new HttpResponse('{"items": ["k1"', { status: 200 })],
     ["empty body", () => new HttpResponse("", { status: 200 })],

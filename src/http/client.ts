@@ -105,18 +105,28 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
   ): Promise<{ status: number; json: unknown; jsonOk: boolean }> {
     let response: Response;
     let text: string;
+    const signal = AbortSignal.timeout(timeoutMs);
+    // The deadline covers the body too, whatever `fetch` does with the signal once the headers
+    // are in (a custom or mocked fetch may not abort a body that trickles).
+    const expired = new Promise<never>((_, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    expired.catch(() => {});
     try {
-      response = await doFetch(`${base}/${op}`, {
-        method: "POST",
-        headers: {
-          ...options.headers,
-          "content-type": "application/json",
-          accept: "application/json",
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
+      response = await Promise.race([
+        doFetch(`${base}/${op}`, {
+          method: "POST",
+          headers: {
+            ...options.headers,
+            "content-type": "application/json",
+            accept: "application/json",
+          },
+          body: JSON.stringify(body),
+          signal,
+        }),
+        expired,
+      ]);
+      text = await Promise.race([response.text(), expired]);
     } catch (error) {
       // Network failure, timeout or a body cut off mid-stream.
       throw new AuthorizationUnavailableError(undefined, { cause: error });
