@@ -230,6 +230,32 @@ describe("httpPort: hostile answers fail closed", () => {
     expect(hits).toBe(1);
   });
 
+  it("an answer over maxResponseBytes fails closed, declared or streamed", async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `key-${i}`);
+    const small = httpPort({ baseUrl: BASE, timeoutMs: 1000, maxResponseBytes: 200 });
+    on("search", () => HttpResponse.json({ items: ids.slice(0, 5) }));
+    expect(await small.lookup(lookupReq)).toEqual(ids.slice(0, 5)); // under the cap
+    on("search", () => HttpResponse.json({ items: ids }));
+    await expect(small.lookup(lookupReq)).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(await port.lookup(lookupReq)).toEqual(ids); // the default cap is far larger
+    const body = new TextEncoder().encode(JSON.stringify({ items: ids }));
+    on(
+      "search",
+      () =>
+        new HttpResponse(
+          new ReadableStream({
+            start(controller) {
+              for (let i = 0; i < body.length; i += 64) controller.enqueue(body.slice(i, i + 64));
+              controller.close();
+            },
+          }),
+          { status: 200, headers: { "content-type": "application/json" } },
+        ),
+    );
+    await expect(small.lookup(lookupReq)).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(() => httpPort({ baseUrl: BASE, maxResponseBytes: 0 })).toThrow(ConfigurationError);
+  });
+
   it("through the authorizer: nothing allowed, nothing upstream leaks, no secret logged", async () => {
     const logger = recordingLogger();
     const authz = createAuthorizer({ port, logger }).forSubject(alice);

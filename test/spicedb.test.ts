@@ -28,6 +28,12 @@ import { createSpiceDBPort, newerOf } from "../src/spicedb/port.js";
 import { edgesOf, startAgentex } from "./support/agentex-world.js";
 import { uid } from "./support/port-contract.js";
 
+/**
+ * Options for a new port over the shared client that reads what other ports wrote: a port that
+ * has not written reads at minimizeLatency, which may be from before the seed.
+ */
+const FRESH_READS = { ...agentexPortOptions, consistency: { kind: "fullyConsistent" } } as const;
+
 describe("agentex schema on the embedded SpiceDB", () => {
   let db: EmbeddedSpiceDB;
   beforeAll(async () => {
@@ -151,7 +157,7 @@ describe("agentex schema on the embedded SpiceDB", () => {
             },
           },
         },
-        agentexPortOptions,
+        FRESH_READS,
       );
     for (const mutate of [
       (r: v1.Relationship) => {
@@ -431,7 +437,7 @@ describe("agentex schema on the embedded SpiceDB", () => {
             },
           },
         },
-        agentexPortOptions,
+        FRESH_READS,
       );
     const reqs = [
       { subject: user("alice"), resource: apiKey("k-alice"), permission: "read" },
@@ -678,13 +684,23 @@ describe("spicedbPort over a network endpoint", () => {
     const server = await EmbeddedSpiceDB.start(agentexSchema, []);
     const seed = spicedbPort({ client: server.permissions() as never }, agentexPortOptions);
     await seed.grant({ subject: user("u1"), resource: tenant("t1"), relation: "member" });
-    await seed.register({ subject: user("u1"), resource: agent("a1"), parent: tenant("t1") });
+    const { token } = await seed.register({
+      subject: user("u1"),
+      resource: agent("a1"),
+      parent: tenant("t1"),
+    });
     const address = server.streamingAddress();
     const endpoint = address.startsWith("/") ? `unix://${address}` : address;
     const port = spicedbPort({ endpoint, token: "unused", insecure: true }, agentexPortOptions);
     try {
       expect(
-        await port.lookup({ subject: user("u1"), resourceType: "agent", permission: "read" }),
+        // Another port wrote it: without its token, minimizeLatency may read from before it.
+        await port.lookup({
+          subject: user("u1"),
+          resourceType: "agent",
+          permission: "read",
+          consistency: { kind: "atLeastAsFresh", token: token! },
+        }),
       ).toEqual(["a1"]);
       const error = await port
         .check({ subject: user("u1"), resource: agent("a1"), permission: "read" })

@@ -16,6 +16,7 @@ import type {
 } from "../core/port.js";
 import { DEFAULT_RELATION } from "../core/port.js";
 import { assertResource, assertSubject, type Resource, type Subject } from "../core/resources.js";
+import { readCapped } from "./body.js";
 import { type WireOp, type WireResource, wireSearchAnswer, wireWriteAnswer } from "./wire.js";
 
 /** Options of {@link httpPort}. */
@@ -34,6 +35,11 @@ export interface HttpPortOptions {
   concurrency?: number;
   /** The path under `baseUrl` (default `/v1/authz`). */
   basePath?: string;
+  /**
+   * Largest answer read, in bytes (default 16 MiB: a search of about 400 000 ids). A larger one
+   * fails closed with `AuthorizationUnavailableError` without being read to the end.
+   */
+  maxResponseBytes?: number;
 }
 
 const optionsSchema = z.object({
@@ -44,6 +50,7 @@ const optionsSchema = z.object({
   principal: z.custom<(s: Subject) => unknown>((v) => typeof v === "function").optional(),
   concurrency: z.number().int().min(1).max(256).optional(),
   basePath: z.string().startsWith("/").optional(),
+  maxResponseBytes: z.number().int().positive().optional(),
 });
 
 function defaultPrincipal(subject: Subject): unknown {
@@ -68,7 +75,8 @@ function wire(resource: Resource): WireResource {
  * `UnauthenticatedError`; 409 on register is `ConflictError`. No upstream status or text
  * reaches the caller.
  *
- * @param options - `baseUrl`, and optionally `fetch`, `timeoutMs`, `headers`, `principal`, `concurrency`
+ * @param options - `baseUrl`, and optionally `fetch`, `timeoutMs`, `headers`, `principal`,
+ *   `concurrency`, `basePath`, `maxResponseBytes`
  * @returns the port
  * @throws `ConfigurationError` for invalid options
  * @example
@@ -93,6 +101,7 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
     options.baseUrl.replace(/\/+$/, "") + (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 2000;
   const concurrency = options.concurrency ?? 8;
+  const maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
   const principalOf = (subject: Subject, allowWildcard = false) => {
     assertSubject(subject, allowWildcard);
     return (options.principal ?? defaultPrincipal)(subject);
@@ -126,9 +135,9 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
         }),
         expired,
       ]);
-      text = await Promise.race([response.text(), expired]);
+      text = await Promise.race([readCapped(response, maxResponseBytes), expired]);
     } catch (error) {
-      // Network failure, timeout or a body cut off mid-stream.
+      // Network failure, timeout, a body cut off mid-stream or over maxResponseBytes.
       throw new AuthorizationUnavailableError(undefined, { cause: error });
     }
     if (response.status === 401) throw new UnauthenticatedError();

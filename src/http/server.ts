@@ -9,6 +9,7 @@ import {
 } from "../core/errors.js";
 import type { AuthorizationPort } from "../core/port.js";
 import { assertSubject, type Resource, type Subject } from "../core/resources.js";
+import { BodyTooLargeError, readCapped } from "./body.js";
 import { WIRE_OPS, type WireOp, type WireResource, wireRequests } from "./wire.js";
 
 /** Options of {@link createAuthzHandler}. */
@@ -38,37 +39,7 @@ const defaultPrincipal = z
   );
 
 class BadRequest extends Error {}
-class TooLarge extends Error {}
-
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-
-/** The body as text, read no further than `limit` bytes (a declared or actual excess throws). */
-async function readCapped(request: Request, limit: number): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new TooLarge();
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  // Portable (no Buffer): the handler also runs on Workers, Deno and Bun.
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
-}
 
 /** Error answers share the library's one body builder (and its headers). */
 function reply(
@@ -221,7 +192,7 @@ export function createAuthzHandler(
     } catch (error) {
       if (error instanceof BadRequest)
         return reply(errorResponse(400, error.message, "bad_request"));
-      if (error instanceof TooLarge)
+      if (error instanceof BodyTooLargeError)
         return reply(errorResponse(413, "Request body too large.", "payload_too_large"));
       // toErrorResponse turns anything that is not a library error into the generic 500.
       return reply(toErrorResponse(error));
