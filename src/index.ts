@@ -14,6 +14,7 @@ export {
   type CheckOrNotFoundOptions,
   type CollapsePolicy,
   createAuthorizer,
+  type ForSubjectOptions,
   type Logger,
   type RegisterOptions,
   type RequestAuthorizer,

@@ -15,7 +15,7 @@ import {
   UnauthenticatedError,
   user,
 } from "../src/index.js";
-import type { EmbeddedSpiceDB } from "../src/spicedb/index.js";
+import { agentexPortOptions, type EmbeddedSpiceDB, spicedbPort } from "../src/spicedb/index.js";
 import { recordingLogger } from "../src/testing/index.js";
 import { startAgentex } from "./support/agentex-world.js";
 import { uid, withOverrides } from "./support/port-contract.js";
@@ -104,6 +104,77 @@ describe("check and can", () => {
     expect(error).toBeInstanceOf(AuthorizationUnavailableError);
     expect(error.cause).toBeInstanceOf(TypeError);
     expect(toErrorResponse(error).status).toBe(503);
+  });
+});
+
+describe("forSubject consistency", () => {
+  it("every check and lookup of the request carries it; writes are unaffected", async () => {
+    const seen: unknown[] = [];
+    const port = withOverrides(db.port, {
+      check: (r) => {
+        seen.push(["check", r.consistency]);
+        return db.port.check(r);
+      },
+      checkMany: (r) => {
+        seen.push(["checkMany", ...r.map((q) => q.consistency)]);
+        return db.port.checkMany(r);
+      },
+      lookup: (r) => {
+        seen.push(["lookup", r.consistency]);
+        return db.port.lookup(r);
+      },
+    });
+    const fully = { kind: "fullyConsistent" } as const;
+    const authz = createAuthorizer({ port }).forSubject(user("alice"), { consistency: fully });
+    expect(await authz.can(apiKey("k-alice"), "read")).toBe(true);
+    await authz.checkOrNotFound(apiKey("k-alice"), "delete");
+    expect(await authz.canMany([apiKey("k-alice"), apiKey("k-bob")], "read")).toEqual([
+      true,
+      false,
+    ]);
+    expect(await authz.authorizedIds(apiKey, "read", { parent: agent("a1") })).toEqual(["k-alice"]);
+    expect(seen).toEqual([
+      ["check", fully],
+      ["checkMany", fully, fully],
+      ["checkMany", fully, fully],
+      ["lookup", fully],
+    ]);
+    // Without it, requests carry none (the port's default applies).
+    seen.length = 0;
+    await createAuthorizer({ port }).forSubject(user("alice")).can(apiKey("k-alice"), "read");
+    expect(seen).toEqual([["check", undefined]]);
+  });
+
+  it("a token from another port's write makes a fresh port's reads see it", async () => {
+    // Its own member, agent and key, so the shared world other tests count stays as it is.
+    const member = user(uid("u"));
+    await db.port.grant({ subject: member, resource: tenant("acme"), relation: "member" });
+    const a = agent(uid("a"));
+    await db.port.register({ subject: member, resource: a, parent: tenant("acme") });
+    const k = apiKey(uid("k"));
+    const { token } = await db.port.register({ subject: member, resource: k, parent: a });
+    // Another process's port: it has written nothing, so by default it reads at minimizeLatency.
+    const elsewhere = createAuthorizer({
+      port: spicedbPort({ client: db.client }, agentexPortOptions),
+    });
+    const authz = elsewhere.forSubject(member, {
+      consistency: { kind: "atLeastAsFresh", token: token! },
+    });
+    expect(await authz.can(k, "delete")).toBe(true);
+    expect(await authz.authorizedIds(apiKey, "read", { parent: a })).toEqual([k.id]);
+  });
+
+  it("rejects an invalid consistency when binding", () => {
+    const authorizer = createAuthorizer({ port: db.port });
+    for (const consistency of [
+      { kind: "atLeastAsFresh", token: "" },
+      { kind: "eventually" },
+      "fullyConsistent",
+    ]) {
+      expect(() =>
+        authorizer.forSubject(user("alice"), { consistency: consistency as never }),
+      ).toThrow(ConfigurationError);
+    }
   });
 });
 

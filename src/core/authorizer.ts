@@ -8,7 +8,13 @@ import {
   NotFoundError,
   UnauthenticatedError,
 } from "./errors.js";
-import type { AuthorizationPort, CheckRequest, WriteResult } from "./port.js";
+import {
+  type AuthorizationPort,
+  type CheckRequest,
+  type Consistency,
+  consistencySchema,
+  type WriteResult,
+} from "./port.js";
 import {
   assertResource,
   assertSubject,
@@ -74,6 +80,12 @@ export interface CheckOrNotFoundOptions {
   message?: string;
   /** Overrides the authorizer's collapse policy for this call. */
   collapse?: CollapsePolicy;
+}
+
+/** Options of {@link Authorizer.forSubject}. */
+export interface ForSubjectOptions {
+  /** Consistency of every check and lookup (default: the port's own default). */
+  consistency?: Consistency;
 }
 
 /** Options of {@link RequestAuthorizer.authorizedIds}. */
@@ -164,9 +176,18 @@ export interface Authorizer {
   readonly port: AuthorizationPort;
   /**
    * Binds a subject. `null` (no caller): checks deny, lookups are `[]`, writes throw
-   * {@link UnauthenticatedError}.
+   * {@link UnauthenticatedError}. `options.consistency` applies to every check and lookup of
+   * the returned authorizer, e.g. `atLeastAsFresh` a token kept from an earlier write (so a
+   * revocation made elsewhere is seen), or `fullyConsistent`.
+   * @throws {@link ConfigurationError} for an invalid consistency
+   * @example
+   * ```ts
+   * const authz = authorizer.forSubject(user(id), {
+   *   consistency: { kind: "atLeastAsFresh", token: row.authz_token },
+   * });
+   * ```
    */
-  forSubject(subject: Subject | null): RequestAuthorizer;
+  forSubject(subject: Subject | null, options?: ForSubjectOptions): RequestAuthorizer;
   /**
    * For trusted internal callers: checks allow, lookups are unscoped, writes are skipped.
    * Every use is logged with `reason`.
@@ -234,11 +255,16 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
 
   return {
     port,
-    forSubject(subject) {
+    forSubject(subject, subjectOptions = {}) {
       if (subject !== null) assertSubject(subject);
+      const { consistency } = subjectOptions;
+      if (consistency !== undefined && !consistencySchema.safeParse(consistency).success) {
+        throw new ConfigurationError("forSubject: invalid consistency");
+      }
       return new BoundAuthorizer(
         ctx,
         subject === null ? { kind: "anonymous" } : { kind: "subject", subject },
+        consistency,
       );
     },
     bypass(reason) {
@@ -284,10 +310,15 @@ class BoundAuthorizer implements RequestAuthorizer {
   readonly authenticated: boolean;
   readonly logger: Logger;
 
+  /** Added to every read request when the caller asked for one. */
+  private readonly reads: { consistency?: Consistency };
+
   constructor(
     private readonly ctx: Ctx,
     private readonly mode: Mode,
+    consistency?: Consistency,
   ) {
+    this.reads = consistency ? { consistency } : {};
     this.bypassed = mode.kind === "bypass";
     this.authenticated = mode.kind === "subject";
     this.logger = ctx.logger;
@@ -367,7 +398,7 @@ class BoundAuthorizer implements RequestAuthorizer {
     if (questions.length === 1) {
       const [{ resource, permission }] = questions as [(typeof questions)[number]];
       const answer = await this.call("check", fields, () =>
-        this.ctx.port.check({ subject, resource, permission }),
+        this.ctx.port.check({ subject, resource, permission, ...this.reads }),
       );
       if (typeof answer !== "boolean") throw this.malformed("check", fields);
       return [answer];
@@ -376,6 +407,7 @@ class BoundAuthorizer implements RequestAuthorizer {
       subject,
       resource,
       permission,
+      ...this.reads,
     }));
     const answers = await this.call("checkMany", fields, () => this.ctx.port.checkMany(reqs));
     if (
@@ -475,11 +507,13 @@ class BoundAuthorizer implements RequestAuthorizer {
     }
     const subject = this.mode.subject;
     const ids = await this.call("lookup", fields, () =>
-      this.ctx.port.lookup(
-        parent
-          ? { subject, resourceType, permission: perm, parent }
-          : { subject, resourceType, permission: perm },
-      ),
+      this.ctx.port.lookup({
+        subject,
+        resourceType,
+        permission: perm,
+        ...(parent ? { parent } : {}),
+        ...this.reads,
+      }),
     );
     if (ids === null) {
       log({ fgac: "lookup", ...fields, unscoped: true }, "fgac: lookup");

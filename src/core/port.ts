@@ -1,4 +1,12 @@
+import { z } from "zod";
 import type { Resource, Subject } from "./resources.js";
+
+/** Validates a {@link Consistency} given at run time (options, per-request settings). */
+export const consistencySchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("minimizeLatency") }),
+  z.object({ kind: z.literal("fullyConsistent") }),
+  z.object({ kind: z.literal("atLeastAsFresh"), token: z.string().min(1) }),
+]);
 
 /** How fresh a read must be. Maps to SpiceDB's consistency requirement. */
 export type Consistency =

@@ -9,6 +9,7 @@ import {
   type AuthorizationPort,
   type CheckRequest,
   type Consistency,
+  consistencySchema,
   DEFAULT_RELATION,
   type DeregisterRequest,
   type LookupRequest,
@@ -87,11 +88,6 @@ const relationMap = z.record(
   z.string().refine(isValidTypeName, "invalid type name"),
   z.string().refine(isValidRelationName, "invalid relation name"),
 );
-const consistencySchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("minimizeLatency") }),
-  z.object({ kind: z.literal("fullyConsistent") }),
-  z.object({ kind: z.literal("atLeastAsFresh"), token: z.string().min(1) }),
-]);
 const optionsSchema = z.object({
   types: nameMap.optional(),
   ownerRelation: z.string().refine(isValidRelationName, "invalid relation name").optional(),
