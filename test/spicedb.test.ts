@@ -144,18 +144,13 @@ describe("agentex schema on the embedded SpiceDB", () => {
     const stray = (mutate: (r: v1.Relationship) => void) =>
       spicedbPort(
         {
-          client: {
-            ...db.client,
-            lookupResources: db.client.lookupResources,
-            promises: {
-              ...db.client.promises,
-              readRelationships: async (r) => {
-                const rows = await db.client.promises.readRelationships(r);
-                for (const row of rows) if (row.relationship) mutate(row.relationship);
-                return rows;
-              },
+          client: withPromises(db.client, {
+            readRelationships: async (r) => {
+              const rows = await db.client.promises.readRelationships(r);
+              for (const row of rows) if (row.relationship) mutate(row.relationship);
+              return rows;
             },
-          },
+          }),
         },
         FRESH_READS,
       );
@@ -292,19 +287,14 @@ describe("agentex schema on the embedded SpiceDB", () => {
     let hold = false;
     let rewrite = (token: string) => token;
     const { client: recording, sent } = recordingConsistency(db.client);
-    const client: SpiceDBClient = {
-      ...recording,
-      lookupResources: recording.lookupResources,
-      promises: {
-        ...recording.promises,
-        writeRelationships: async (r) => {
-          const answer = await db.client.promises.writeRelationships(r);
-          if (hold) await new Promise<void>((release) => held.push(release));
-          const token = answer.writtenAt?.token;
-          return token ? { ...answer, writtenAt: { token: rewrite(token) } } : answer;
-        },
+    const client: SpiceDBClient = withPromises(recording, {
+      writeRelationships: async (r) => {
+        const answer = await db.client.promises.writeRelationships(r);
+        if (hold) await new Promise<void>((release) => held.push(release));
+        const token = answer.writtenAt?.token;
+        return token ? { ...answer, writtenAt: { token: rewrite(token) } } : answer;
       },
-    };
+    });
     const port = spicedbPort({ client }, agentexPortOptions);
     // The requirement the port's next default read carries (the read itself may then fail on
     // a rewritten token; only what was asked matters here).
@@ -362,15 +352,10 @@ describe("agentex schema on the embedded SpiceDB", () => {
     // A write that failed as unavailable may have landed: fully consistent until the next write.
     const failing = spicedbPort(
       {
-        client: {
-          ...client,
-          lookupResources: client.lookupResources,
-          promises: {
-            ...client.promises,
-            writeRelationships: () =>
-              Promise.reject(new Error("rpc error: code = DeadlineExceeded desc = slow")),
-          },
-        },
+        client: withPromises(client, {
+          writeRelationships: () =>
+            Promise.reject(new Error("rpc error: code = DeadlineExceeded desc = slow")),
+        }),
       },
       agentexPortOptions,
     );
@@ -421,21 +406,16 @@ describe("agentex schema on the embedded SpiceDB", () => {
     ) =>
       spicedbPort(
         {
-          client: {
-            ...db.client,
-            lookupResources: db.client.lookupResources,
-            promises: {
-              ...db.client.promises,
-              checkPermission: async (r) => ({
-                ...(await db.client.promises.checkPermission(r)),
-                ...(permissionship === undefined ? {} : { permissionship }),
-              }),
-              checkBulkPermissions: async (r) => {
-                const answer = await db.client.promises.checkBulkPermissions(r);
-                return { ...answer, pairs: bulk(answer.pairs) };
-              },
+          client: withPromises(db.client, {
+            checkPermission: async (r) => ({
+              ...(await db.client.promises.checkPermission(r)),
+              ...(permissionship === undefined ? {} : { permissionship }),
+            }),
+            checkBulkPermissions: async (r) => {
+              const answer = await db.client.promises.checkBulkPermissions(r);
+              return { ...answer, pairs: bulk(answer.pairs) };
             },
-          },
+          }),
         },
         FRESH_READS,
       );
@@ -777,23 +757,30 @@ describe("spicedbPort over a network endpoint", () => {
   });
 });
 
+/** The real client with some of its promise methods replaced. */
+function withPromises(
+  real: SpiceDBClient,
+  promises: Partial<SpiceDBClient["promises"]>,
+): SpiceDBClient {
+  return {
+    ...real,
+    lookupResources: real.lookupResources,
+    promises: { ...real.promises, ...promises },
+  };
+}
+
 /** The real client, recording the consistency each bulk check carried as `kind:token`. */
 function recordingConsistency(real: SpiceDBClient): { client: SpiceDBClient; sent: string[] } {
   const sent: string[] = [];
-  const client: SpiceDBClient = {
-    ...real,
-    lookupResources: real.lookupResources,
-    promises: {
-      ...real.promises,
-      checkBulkPermissions: (r) => {
-        const requirement = r.consistency?.requirement;
-        const token =
-          requirement?.oneofKind === "atLeastAsFresh" ? requirement.atLeastAsFresh.token : "";
-        sent.push(`${requirement?.oneofKind}:${token}`);
-        return real.promises.checkBulkPermissions(r);
-      },
+  const client = withPromises(real, {
+    checkBulkPermissions: (r) => {
+      const requirement = r.consistency?.requirement;
+      const token =
+        requirement?.oneofKind === "atLeastAsFresh" ? requirement.atLeastAsFresh.token : "";
+      sent.push(`${requirement?.oneofKind}:${token}`);
+      return real.promises.checkBulkPermissions(r);
     },
-  };
+  });
   return { client, sent };
 }
 
