@@ -605,11 +605,12 @@ function permissionshipToBoolean(p: unknown): boolean {
 
 /**
  * The requirement that makes a read see every write this port has completed (read-your-writes).
- * ZedTokens are opaque, so order comes from time: a write that started after the last one
- * completed is newer than all of them, and its token covers them all. When writes overlap, or
- * one failed with an unknown outcome, no token is known to cover every write, so reads are fully
- * consistent until a later write settles it. (Taking the last token to arrive would let a read
- * miss a newer write, or see a revoked edge.)
+ * A write that started after the last one completed is newer than all of them, and its token
+ * covers them all. When writes overlap, their tokens decide if both carry integer revisions of
+ * one datastore ({@link newerOf}); otherwise, or when a write failed with an unknown outcome, no
+ * token is known to cover every write, and reads are fully consistent until a later write
+ * settles it. (Taking the last token to arrive would let a read miss a newer write, or see a
+ * revoked edge.)
  */
 class Freshness {
   private clock = 0;
