@@ -20,9 +20,11 @@ import {
   isValidId,
   NotFoundError,
   UnauthenticatedError,
+  user,
 } from "../src/index.js";
 import type { EmbeddedSpiceDB } from "../src/spicedb/index.js";
 import { startAgentex } from "./support/agentex-world.js";
+import { withOverrides } from "./support/port-contract.js";
 
 const require = createRequire(import.meta.url);
 const express4 = require("express4") as typeof express;
@@ -192,6 +194,61 @@ describe("bypass for trusted internal calls", () => {
     expect(
       (await app.request("/keys/k-mallory", { headers: { "x-user-id": "alice" } })).status,
     ).toBe(404);
+  });
+});
+
+describe("per-request consistency", () => {
+  it("a token the client carries reaches every read of its request; a bad one is a 500", async () => {
+    const seen: unknown[] = [];
+    const port = withOverrides(db.port, {
+      checkMany: (reqs) => {
+        seen.push(...reqs.map((r) => r.consistency));
+        return db.port.checkMany(reqs);
+      },
+    });
+    const app = new Hono<ho.FgacEnv>();
+    app.use(
+      ho.fgac({
+        authorizer: createAuthorizer({ port }),
+        subject: ho.subjectFromHeaders(),
+        consistency: (c) => {
+          const token = c.req.header("x-zed-token");
+          return token === undefined ? undefined : { kind: "atLeastAsFresh", token };
+        },
+      }),
+    );
+    app.onError(ho.fgacErrorHandler());
+    app.get(
+      "/keys/:id",
+      ho.authorizeParam({ param: "id", resource: apiKey, permission: "delete" }),
+      (c) => c.json({ ok: true }),
+    );
+    const { token } = await db.port.grant({
+      subject: user("bob"),
+      resource: apiKey("k-bob"),
+      relation: "viewer",
+    });
+    const withToken = await app.request("/keys/k-alice", {
+      headers: { "x-user-id": "alice", "x-zed-token": token! },
+    });
+    expect(withToken.status).toBe(200);
+    expect(seen).toEqual([
+      { kind: "atLeastAsFresh", token },
+      { kind: "atLeastAsFresh", token },
+    ]);
+    seen.length = 0;
+    expect((await app.request("/keys/k-alice", { headers: { "x-user-id": "alice" } })).status).toBe(
+      200,
+    );
+    expect(seen).toEqual([undefined, undefined]);
+    // An empty token is not a consistency: a configuration error, and nothing is allowed.
+    const bad = await app.request("/keys/k-alice", {
+      headers: { "x-user-id": "alice", "x-zed-token": "" },
+    });
+    expect(bad.status).toBe(500);
+    expect(() =>
+      ho.fgac({ authorizer, subject: ho.subjectFromHeaders(), consistency: "fresh" as never }),
+    ).toThrow(ConfigurationError);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   toErrorResponse,
   UnauthenticatedError,
 } from "../core/errors.js";
+import type { Consistency } from "../core/port.js";
 import {
   assertSubject,
   isValidId,
@@ -32,6 +33,12 @@ export interface FgacMiddlewareOptions<Req> {
    * Only decide this from something the caller cannot forge (mTLS identity, a private port).
    */
   bypass?: (req: Req) => string | undefined | null | false;
+  /**
+   * The consistency of this request's checks and lookups, e.g. `atLeastAsFresh` a ZedToken the
+   * client carries from its last write (a header or cookie your app sets). Return nothing for
+   * the port's default. An invalid value answers 500 (a configuration error), never an allow.
+   */
+  consistency?: (req: Req) => Consistency | undefined | null;
 }
 
 /** Options of `authorizeParam` in every adapter. */
@@ -60,13 +67,15 @@ export async function resolveRequestAuthorizer<Req>(
   const reason = options.bypass?.(req);
   if (typeof reason === "string" && reason.trim() !== "") return options.authorizer.bypass(reason);
   const subject = await options.subject(req);
-  if (subject === null || subject === undefined) return options.authorizer.forSubject(null);
+  const consistency = options.consistency?.(req);
+  const bound = consistency ? { consistency } : {};
+  if (subject === null || subject === undefined) return options.authorizer.forSubject(null, bound);
   try {
     assertSubject(subject);
   } catch {
     throw new UnauthenticatedError();
   }
-  return options.authorizer.forSubject(subject);
+  return options.authorizer.forSubject(subject, bound);
 }
 
 /** @internal Validates middleware options when the middleware is created. */
@@ -88,6 +97,9 @@ export function assertMiddlewareOptions<Req>(
   }
   if (options.bypass !== undefined && typeof options.bypass !== "function") {
     throw new ConfigurationError(`${where}: "bypass" must be a function of the request`);
+  }
+  if (options.consistency !== undefined && typeof options.consistency !== "function") {
+    throw new ConfigurationError(`${where}: "consistency" must be a function of the request`);
   }
 }
 
