@@ -1,5 +1,9 @@
 // The README's commands on the embedded defaults, run as a user runs them (a child process).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -16,6 +20,43 @@ describe("README commands", () => {
     expect(stdout).toMatch(/bob lists api keys\s+\[key-bob\]/);
     expect(stdout).toContain("absent and cross-tenant answers byte-identical: true");
   });
+
+  it("the README's quick start type-checks and runs as written", async () => {
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const block = /## Quick start\s+```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toContain('from "fgac"');
+    const dir = mkdtempSync(join(tmpdir(), "fgac-quickstart-"));
+    try {
+      const file = join(dir, "quickstart.mts");
+      writeFileSync(file, block ?? "");
+      // The repo's own compiler settings, with "fgac" mapped to the sources.
+      writeFileSync(
+        join(dir, "tsconfig.json"),
+        JSON.stringify({
+          extends: join(root, "tsconfig.test.json"),
+          compilerOptions: {
+            noEmit: true,
+            baseUrl: root,
+            rootDir: "/",
+            typeRoots: [join(root, "node_modules/@types")],
+          },
+          include: [],
+          files: [file],
+        }),
+      );
+      const bin = (name: string) => join(root, "node_modules/.bin", name);
+      await run(bin("tsc"), ["-p", join(dir, "tsconfig.json")], { timeout: 60_000 });
+      const { stdout } = await run(
+        bin("tsx"),
+        ["--tsconfig", join(root, "tsconfig.test.json"), file],
+        { timeout: 60_000 },
+      );
+      expect(stdout).toContain("[ { id: 'k1' } ]");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   let child: ChildProcess | undefined;
   let serverPid: number | undefined;
