@@ -14,7 +14,7 @@ import {
   user,
   withAuthorizedIds,
 } from "../src/index.js";
-import type { EmbeddedSpiceDB } from "../src/spicedb/index.js";
+import { agentexPortOptions, type EmbeddedSpiceDB, spicedbPort } from "../src/spicedb/index.js";
 import { recordingLogger } from "../src/testing/index.js";
 import { edgesOf, startAgentex } from "./support/agentex-world.js";
 import { uid, withOverrides } from "./support/port-contract.js";
@@ -107,6 +107,23 @@ describe("createRegistered", () => {
     expect(row).toEqual({ id: k.id });
     expect(order).toEqual(["write saw edges: owner@user:alice,parent_agent@agent:a1"]);
     expect(await authz.can(k, "delete")).toBe(true);
+  });
+
+  it("the write receives the register's token, good for reading it back elsewhere", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    const k = apiKey(uid("k"));
+    const row = await createRegistered(authz, { resource: k, parent: agent("a1") }, (r) => ({
+      id: k.id,
+      authzToken: r.token,
+    }));
+    expect(row.authzToken).toMatch(/^[A-Za-z0-9+/=_-]+$/);
+    // Another process's port, reading at the token kept in the row.
+    const elsewhere = createAuthorizer({
+      port: spicedbPort({ client: db.client }, agentexPortOptions),
+    }).forSubject(user("alice"), {
+      consistency: { kind: "atLeastAsFresh", token: row.authzToken! },
+    });
+    expect(await elsewhere.can(k, "delete")).toBe(true);
   });
 
   it("register fails: nothing is written", async () => {

@@ -1,5 +1,6 @@
 import type { RequestAuthorizer } from "./authorizer.js";
 import { isFgacError } from "./errors.js";
+import type { WriteResult } from "./port.js";
 import type { Resource } from "./resources.js";
 
 /** What {@link DualWriteOptions.onOrphan} receives: an authorization entry that may remain. */
@@ -75,7 +76,8 @@ function reportOrphan(
  *
  * @param authz - the request's authorizer (with a subject: anonymous callers are rejected)
  * @param target - the resource and its parent
- * @param write - the database insert
+ * @param write - the database insert; it receives the register's result, so the row can keep
+ *   the consistency token (read it later with `forSubject(subject, { consistency })`)
  * @param options - `onOrphan`
  * @returns what `write` returned
  * @throws {@link UnauthenticatedError} without a subject; the register or write error otherwise
@@ -88,18 +90,22 @@ function reportOrphan(
 export async function createRegistered<T>(
   authz: RequestAuthorizer,
   target: RegisteredTarget,
-  write: () => Promise<T> | T,
+  write: (registered: WriteResult) => Promise<T> | T,
   options: DualWriteOptions = {},
 ): Promise<T> {
+  let registered: WriteResult;
   try {
-    await authz.register(target.resource, target.parent ? { parent: target.parent } : {});
+    registered = await authz.register(
+      target.resource,
+      target.parent ? { parent: target.parent } : {},
+    );
   } catch (error) {
     if (isFgacError(error) && error.code === "authorization_unavailable")
       reportOrphan(authz, { resource: target.resource, phase: "register", error }, options);
     throw error;
   }
   try {
-    return await write();
+    return await write(registered);
   } catch (writeError) {
     try {
       await authz.deregister(target.resource);
