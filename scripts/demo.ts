@@ -80,6 +80,18 @@ for (const who of ["alice", "bob", "mallory", "nobody"]) {
   const listed = await withAuthorizedIds(ids, (ids) => keys.filter((k) => !ids || ids.includes(k)));
   table.push([`${who} lists api keys`, `[${listed.join(", ")}]`]);
 }
+// One agent's keys: the lookup follows that agent's edges, not everything bob can read.
+const underAgent = await as("bob").authorizedIds(apiKey, "read", { parent: agent("support-bot") });
+table.push(["bob lists support-bot's keys", `[${(underAgent ?? []).join(", ")}]`]);
+// Many decisions, one bulk call: which of these keys may alice delete?
+const deletable = await as("alice").canMany(
+  keys.map((k) => apiKey(k)),
+  "delete",
+);
+table.push([
+  "alice may delete (one bulk call)",
+  `[${keys.filter((_, i) => deletable[i]).join(", ")}]`,
+]);
 
 const width = Math.max(...table.map(([k]) => k.length));
 console.log(

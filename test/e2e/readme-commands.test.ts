@@ -18,6 +18,8 @@ describe("README commands", () => {
     );
     expect(stdout).toMatch(/bob deletes his own key \(no update on the agent\)\s+403/);
     expect(stdout).toMatch(/bob lists api keys\s+\[key-bob\]/);
+    expect(stdout).toMatch(/bob lists support-bot's keys\s+\[key-bob\]/);
+    expect(stdout).toMatch(/alice may delete \(one bulk call\)\s+\[key-alice\]/);
     expect(stdout).toContain("absent and cross-tenant answers byte-identical: true");
   });
 
