@@ -230,6 +230,30 @@ describe("httpPort: hostile answers fail closed", () => {
     expect(hits).toBe(1);
   });
 
+  it("a read that needs fresher data than the service's default is refused before any call", async () => {
+    on("check", () => HttpResponse.json({}));
+    on("search", () => HttpResponse.json({ items: ["k1"] }));
+    for (const consistency of [
+      { kind: "fullyConsistent" } as const,
+      { kind: "atLeastAsFresh", token: "zed" } as const,
+    ]) {
+      await expect(port.check({ ...checkReq, consistency })).rejects.toBeInstanceOf(
+        ConfigurationError,
+      );
+      await expect(port.checkMany([checkReq, { ...checkReq, consistency }])).rejects.toBeInstanceOf(
+        ConfigurationError,
+      );
+      await expect(port.lookup({ ...lookupReq, consistency })).rejects.toBeInstanceOf(
+        ConfigurationError,
+      );
+    }
+    expect(hits).toBe(0);
+    // minimizeLatency asks for nothing the service does not already do.
+    const minimize = { kind: "minimizeLatency" } as const;
+    expect(await port.check({ ...checkReq, consistency: minimize })).toBe(true);
+    expect(await port.lookup({ ...lookupReq, consistency: minimize })).toEqual(["k1"]);
+  });
+
   it("an answer over maxResponseBytes fails closed, declared or streamed", async () => {
     const ids = Array.from({ length: 50 }, (_, i) => `key-${i}`);
     const small = httpPort({ baseUrl: BASE, timeoutMs: 1000, maxResponseBytes: 200 });

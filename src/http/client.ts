@@ -8,6 +8,7 @@ import {
 import type {
   AuthorizationPort,
   CheckRequest,
+  Consistency,
   DeregisterRequest,
   LookupRequest,
   RegisterRequest,
@@ -178,7 +179,21 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
     });
   }
 
+  /**
+   * The wire has no consistency field, so the service reads at its own default. A request that
+   * needs a fresher read is refused rather than answered from possibly older data (which could
+   * still allow a revoked edge); `minimizeLatency` asks for nothing more, so it passes.
+   */
+  function assertNoFreshness(req: { readonly consistency?: Consistency }): void {
+    if (req.consistency && req.consistency.kind !== "minimizeLatency") {
+      throw new ConfigurationError(
+        "httpPort: the wire contract cannot carry a consistency requirement; the service reads at its own default",
+      );
+    }
+  }
+
   async function check(req: CheckRequest): Promise<boolean> {
+    assertNoFreshness(req);
     const { status } = await call("check", {
       principal: principalOf(req.subject),
       resource: wire(req.resource),
@@ -192,6 +207,7 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
   return {
     check,
     async checkMany(reqs: readonly CheckRequest[]): Promise<boolean[]> {
+      for (const req of reqs) assertNoFreshness(req);
       const results: boolean[] = new Array(reqs.length);
       let next = 0;
       const worker = async () => {
@@ -211,6 +227,7 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
           "httpPort: the search operation cannot be scoped to a parent; filter by parent in the query",
         );
       }
+      assertNoFreshness(req);
       const { status, json, jsonOk } = await call("search", {
         principal: principalOf(req.subject),
         filter_resource: req.resourceType,
