@@ -60,40 +60,54 @@ describe("README commands", () => {
     }
   }, 90_000);
 
-  let child: ChildProcess | undefined;
-  let serverPid: number | undefined;
+  const started: Array<{ child: ChildProcess; pid?: number }> = [];
   afterAll(() => {
     // npm -> sh -> tsx -> node: stop the server itself (it prints its pid), then the wrappers.
-    if (serverPid) process.kill(serverPid, "SIGTERM");
-    child?.kill("SIGTERM");
+    for (const { child, pid } of started) {
+      if (pid) process.kill(pid, "SIGTERM");
+      child.kill("SIGTERM");
+    }
   });
 
-  it("npm run example serves the seeded Express service", async () => {
-    child = spawn("npm", ["run", "--silent", "example"], {
-      env: { ...process.env, PORT: "0" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const base = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`no banner in: ${out}`)), 45_000);
-      child?.stdout?.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /express example on (http:\/\/127\.0\.0\.1:\d+) \(pid (\d+)\)/.exec(out);
-        if (m?.[1]) {
-          serverPid = Number(m[2]);
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
+  it.each([
+    ["express", []],
+    ["fastify", ["--", "fastify"]],
+    ["hono", ["--", "hono"]],
+  ])(
+    "npm run example %s serves the seeded service",
+    async (framework, args) => {
+      const child = spawn("npm", ["run", "--silent", "example", ...args], {
+        env: { ...process.env, PORT: "0" },
+        stdio: ["ignore", "pipe", "inherit"],
       });
-    });
-    const mine = await fetch(`${base}/agent_api_keys`, { headers: { "x-user-id": "alice" } });
-    expect((await mine.json()).map((k: { id: string }) => k.id)).toEqual(["key-alice"]);
-    const hidden = await fetch(`${base}/agent_api_keys/key-alice`, {
-      headers: { "x-user-id": "mallory" },
-    });
-    expect(hidden.status).toBe(404);
-    expect(await hidden.text()).toBe(
-      '{"message":"Agent api_key not found.","code":404,"data":null}',
-    );
-  }, 60_000);
+      const entry: { child: ChildProcess; pid?: number } = { child };
+      started.push(entry);
+      const banner = new RegExp(
+        `${framework} example on (http://127\\.0\\.0\\.1:\\d+) \\(pid (\\d+)\\)`,
+      );
+      const base = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        const timer = setTimeout(() => reject(new Error(`no banner in: ${out}`)), 45_000);
+        child.stdout?.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = banner.exec(out);
+          if (m?.[1]) {
+            entry.pid = Number(m[2]);
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+      });
+      const mine = await fetch(`${base}/agent_api_keys`, { headers: { "x-user-id": "alice" } });
+      expect((await mine.json()).map((k: { id: string }) => k.id)).toEqual(["key-alice"]);
+      const hidden = await fetch(`${base}/agent_api_keys/key-alice`, {
+        headers: { "x-user-id": "mallory" },
+      });
+      expect(hidden.status).toBe(404);
+      expect(await hidden.text()).toBe(
+        '{"message":"Agent api_key not found.","code":404,"data":null}',
+      );
+    },
+    60_000,
+  );
 });
