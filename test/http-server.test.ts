@@ -67,17 +67,17 @@ describe("createAuthzHandler", () => {
       }),
     );
   const alice = { type: "user", id: "alice" };
+  /** A check alice may pass: read on her agent a1. */
+  const readA1 = {
+    principal: alice,
+    resource: { type: "agent", selector: "a1" },
+    operation: "read",
+  };
+  const postCheck = (url: string) =>
+    new Request(url, { method: "POST", body: JSON.stringify(readA1) });
 
   it("check: 200 allowed, 403 denied", async () => {
-    expect(
-      (
-        await post("check", {
-          principal: alice,
-          resource: { type: "agent", selector: "a1" },
-          operation: "read",
-        })
-      ).status,
-    ).toBe(200);
+    expect((await post("check", readA1)).status).toBe(200);
     expect(
       (
         await post("check", {
@@ -107,11 +107,7 @@ describe("createAuthzHandler", () => {
       },
     });
     const small = createAuthzHandler(counted, { maxBodyBytes: 200 });
-    const check = JSON.stringify({
-      principal: alice,
-      resource: { type: "agent", selector: "a1" },
-      operation: "read",
-    });
+    const check = JSON.stringify(readA1);
     const padded = JSON.stringify({ ...JSON.parse(check), pad: "x".repeat(300) });
     const url = "http://svc/v1/authz/check";
     // Within the limit: answered.
@@ -192,16 +188,7 @@ describe("createAuthzHandler", () => {
     const broken = await startEmbeddedSpiceDB({ schema: agentexSchema });
     await broken.close();
     const h = createAuthzHandler(broken.port);
-    const res = await h(
-      new Request("http://svc/v1/authz/check", {
-        method: "POST",
-        body: JSON.stringify({
-          principal: alice,
-          resource: { type: "agent", selector: "a1" },
-          operation: "read",
-        }),
-      }),
-    );
+    const res = await h(postCheck("http://svc/v1/authz/check"));
     expect(res.status).toBe(503);
     expect(await res.text()).toBe(
       '{"message":"Authorization is temporarily unavailable.","code":503,"data":null}',
@@ -210,16 +197,7 @@ describe("createAuthzHandler", () => {
 
   it("a basePath is honoured", async () => {
     const h = createAuthzHandler(db.port, { basePath: "/authz/" });
-    const res = await h(
-      new Request("http://svc/authz/check", {
-        method: "POST",
-        body: JSON.stringify({
-          principal: alice,
-          resource: { type: "agent", selector: "a1" },
-          operation: "read",
-        }),
-      }),
-    );
+    const res = await h(postCheck("http://svc/authz/check"));
     expect(res.status).toBe(200);
   });
 });
