@@ -11,7 +11,7 @@ export default defineConfig({
       { find: /^fgac\/spicedb$/, replacement: src("spicedb/index.ts") },
       { find: /^fgac\/testing$/, replacement: src("testing/index.ts") },
       { find: /^fgac\/http$/, replacement: src("http/index.ts") },
-      { find: /^fgac\/(express|fastify|hono)$/, replacement: src("$1.ts") },
+      { find: /^fgac\/(express|fastify|hono)$/, replacement: src("adapters/$1.ts") },
     ],
   },
   test: {

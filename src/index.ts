@@ -8,19 +8,12 @@
  * @module fgac
  */
 export {
-  type AuthorizedIdsOptions,
   type Authorizer,
   type AuthorizerOptions,
-  type CheckOrNotFoundOptions,
-  type CollapsePolicy,
   createAuthorizer,
   type ForSubjectOptions,
-  type Logger,
-  type RegisterOptions,
-  type RequestAuthorizer,
-  silentLogger,
 } from "./core/authorizer.js";
-export { collapseToNotFound } from "./core/collapse.js";
+export { type CollapsePolicy, collapseToNotFound } from "./core/collapse.js";
 export {
   createRegistered,
   type DualWriteOptions,
@@ -35,17 +28,21 @@ export {
   ConflictError,
   type ErrorBodyInput,
   type ErrorResponse,
+  FGAC_ERROR_STATUS,
   FgacError,
+  type FgacErrorCode,
   type FgacErrorOptions,
   INTERNAL_ERROR_MESSAGE,
   InvalidIdentifierError,
   isFgacError,
   NotFoundError,
+  type ResponseCode,
   type ToErrorResponseOptions,
   toErrorResponse,
   UnauthenticatedError,
 } from "./core/errors.js";
 export { withAuthorizedIds } from "./core/list-filter.js";
+export { type Logger, silentLogger } from "./core/logger.js";
 export {
   type AuthorizationPort,
   type CheckRequest,
@@ -57,6 +54,12 @@ export {
   type RelationRequest,
   type WriteResult,
 } from "./core/port.js";
+export type {
+  AuthorizedIdsOptions,
+  CheckOrNotFoundOptions,
+  RegisterOptions,
+  RequestAuthorizer,
+} from "./core/request-authorizer.js";
 export {
   type AgentexPermission,
   API_KEY_NOT_FOUND_MESSAGE,
@@ -68,7 +71,6 @@ export {
   isValidId,
   isValidRelationName,
   isValidTypeName,
-  notFoundMessageFor,
   type PermissionOf,
   type Resource,
   type ResourceKind,

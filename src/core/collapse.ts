@@ -1,4 +1,56 @@
-import { isFgacError, NotFoundError } from "./errors.js";
+// The collapse decision (what a denial becomes: 404, 403 or allow), one pure function the
+// authorizer and every adapter go through, and collapseToNotFound for hand-written checks.
+import { hasFgacCode, NotFoundError } from "./errors.js";
+
+/**
+ * What a denial becomes in `checkOrNotFound`:
+ * - `"always"`: every denial is a 404;
+ * - `"unless-readable"`: a denied non-read permission on a resource the subject can read is a
+ *   403, every other denial a 404.
+ *
+ * @example
+ * ```ts
+ * const authorizer = createAuthorizer({ port, collapse: "always" });
+ * ```
+ */
+export type CollapsePolicy = "always" | "unless-readable";
+
+/** @internal The permission that means "can see it" (per kind in a later version). */
+export const READ_PERMISSION = "read";
+
+/**
+ * @internal The permissions to ask the backend for, in one round trip: the permission itself,
+ * and under `"unless-readable"` also the read permission (which decides 403 against 404).
+ */
+export function collapseQuestions(policy: CollapsePolicy, permission: string): string[] {
+  return policy === "unless-readable" && permission !== READ_PERMISSION
+    ? [permission, READ_PERMISSION]
+    : [permission];
+}
+
+/** @internal What the backend said (absent when the id was invalid and nothing was asked). */
+export interface CollapseInput {
+  policy: CollapsePolicy;
+  permission: string;
+  /** `undefined`: the id is one no backend could hold, so no question was asked. */
+  answers: readonly boolean[] | undefined;
+}
+
+/** @internal The outcome of a guarded read: allowed, a 403, or the kind's 404. */
+export type CollapseOutcome = "allow" | "forbidden" | "not_found";
+
+/**
+ * @internal The collapse policy, decided in one place. An invalid id answers exactly like an
+ * absent resource; a denial is a 404 unless the policy is `"unless-readable"`, the permission
+ * is not the read permission and the subject can read the resource (then 403).
+ */
+export function decideCollapse({ policy, permission, answers }: CollapseInput): CollapseOutcome {
+  if (answers === undefined) return "not_found";
+  const [allowed = false, readable = false] = answers;
+  if (allowed) return "allow";
+  const questions = collapseQuestions(policy, permission);
+  return questions.length === 2 && readable ? "forbidden" : "not_found";
+}
 
 /**
  * Turns a denial into a 404 that looks exactly like an absent resource.
@@ -22,10 +74,8 @@ export async function collapseToNotFound<T>(
   try {
     return await (typeof opOrPromise === "function" ? opOrPromise() : opOrPromise);
   } catch (error) {
-    // isFgacError also recognises an AuthorizationError from a duplicate (ESM/CJS) copy.
-    if (isFgacError(error) && error.code === "forbidden") {
-      throw new NotFoundError(message);
-    }
+    // hasFgacCode also recognises an AuthorizationError from a duplicate (ESM/CJS) copy.
+    if (hasFgacCode(error, "forbidden")) throw new NotFoundError(message);
     throw error;
   }
 }

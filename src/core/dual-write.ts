@@ -1,6 +1,8 @@
-import type { RequestAuthorizer } from "./authorizer.js";
-import { isFgacError } from "./errors.js";
+// The dual write between the authorization store and the database: createRegistered and
+// deleteDeregistered, failing closed and reporting every possible orphan.
+import { hasFgacCode, isFgacError } from "./errors.js";
 import type { WriteResult } from "./port.js";
+import type { RequestAuthorizer } from "./request-authorizer.js";
 import type { Resource } from "./resources.js";
 
 /** What {@link DualWriteOptions.onOrphan} receives: an authorization entry that may remain. */
@@ -100,7 +102,7 @@ export async function createRegistered<T>(
       target.parent ? { parent: target.parent } : {},
     );
   } catch (error) {
-    if (isFgacError(error) && error.code === "authorization_unavailable")
+    if (hasFgacCode(error, "authorization_unavailable"))
       reportOrphan(authz, { resource: target.resource, phase: "register", error }, options);
     throw error;
   }

@@ -1,4 +1,50 @@
+// The FgacError family, the typed code table with each code's HTTP status, and
+// toErrorResponse: the one mapping from a thrown value to an HTTP answer.
 const FGAC_ERROR = Symbol.for("fgac.error");
+
+/**
+ * Every code an {@link FgacError} carries, with the HTTP status it answers. The one table
+ * everything that compares codes or picks a status reads.
+ *
+ * @example
+ * ```ts
+ * if (isFgacError(err) && err.code === "not_found") log.debug("hidden or absent");
+ * FGAC_ERROR_STATUS.authorization_unavailable; // 503
+ * ```
+ */
+export const FGAC_ERROR_STATUS = Object.freeze({
+  forbidden: 403,
+  not_found: 404,
+  unauthenticated: 401,
+  invalid_identifier: 400,
+  conflict: 409,
+  authorization_unavailable: 503,
+  configuration_error: 500,
+} as const);
+
+/** The code of an {@link FgacError}: a key of {@link FGAC_ERROR_STATUS}. */
+export type FgacErrorCode = keyof typeof FGAC_ERROR_STATUS;
+
+/**
+ * The code of an error answer: an {@link FgacErrorCode}, `"internal_error"` for anything else
+ * thrown, `"request_error"` for a framework's own client error (bad JSON, body too large), and
+ * the HTTP handler's own refusals of a malformed call.
+ */
+export type ResponseCode =
+  | FgacErrorCode
+  | "internal_error"
+  | "request_error"
+  | "bad_request"
+  | "method_not_allowed"
+  | "payload_too_large";
+
+/** True when `error` is an {@link FgacError} (from any copy of the library) with one of `codes`. */
+export function hasFgacCode(
+  error: unknown,
+  ...codes: readonly FgacErrorCode[]
+): error is FgacError {
+  return isFgacError(error) && (codes as readonly string[]).includes(error.code);
+}
 
 /** Options accepted by every {@link FgacError} constructor. */
 export interface FgacErrorOptions {
@@ -13,8 +59,12 @@ export interface FgacErrorOptions {
  * machine-readable string. Messages never contain a resource id or a subject.
  */
 export abstract class FgacError extends Error {
-  /** Stable machine-readable code, e.g. `"not_found"`. */
-  abstract readonly code: string;
+  /**
+   * Stable machine-readable code, e.g. `"not_found"`: the library's are the
+   * {@link FgacErrorCode}s of {@link FGAC_ERROR_STATUS}; an application's own subclass may
+   * add its own (e.g. `"bad_request"`).
+   */
+  abstract readonly code: FgacErrorCode | (string & {});
   /** HTTP status this error maps to. */
   abstract readonly status: number;
 
@@ -27,8 +77,8 @@ export abstract class FgacError extends Error {
 /** The subject is not allowed to perform the operation (HTTP 403). */
 export class AuthorizationError extends FgacError {
   override readonly name = "AuthorizationError" as const;
-  readonly code = "forbidden" as const;
-  readonly status = 403 as const;
+  readonly code = "forbidden" satisfies FgacErrorCode;
+  readonly status = FGAC_ERROR_STATUS.forbidden;
   constructor(
     message = "You do not have permission to perform this action.",
     options?: FgacErrorOptions,
@@ -43,8 +93,8 @@ export class AuthorizationError extends FgacError {
  */
 export class NotFoundError extends FgacError {
   override readonly name = "NotFoundError" as const;
-  readonly code = "not_found" as const;
-  readonly status = 404 as const;
+  readonly code = "not_found" satisfies FgacErrorCode;
+  readonly status = FGAC_ERROR_STATUS.not_found;
   constructor(message = "Not found.", options?: FgacErrorOptions) {
     super(message, options);
   }
@@ -53,8 +103,8 @@ export class NotFoundError extends FgacError {
 /** A subject is required and none was given (HTTP 401). */
 export class UnauthenticatedError extends FgacError {
   override readonly name = "UnauthenticatedError" as const;
-  readonly code = "unauthenticated" as const;
-  readonly status = 401 as const;
+  readonly code = "unauthenticated" satisfies FgacErrorCode;
+  readonly status = FGAC_ERROR_STATUS.unauthenticated;
   constructor(message = "Authentication required.", options?: FgacErrorOptions) {
     super(message, options);
   }
@@ -63,8 +113,8 @@ export class UnauthenticatedError extends FgacError {
 /** An identifier no backend could hold: empty, `*`, spaces, too long (HTTP 400). */
 export class InvalidIdentifierError extends FgacError {
   override readonly name = "InvalidIdentifierError" as const;
-  readonly code = "invalid_identifier" as const;
-  readonly status = 400 as const;
+  readonly code = "invalid_identifier" satisfies FgacErrorCode;
+  readonly status = FGAC_ERROR_STATUS.invalid_identifier;
   constructor(message = "Invalid identifier.", options?: FgacErrorOptions) {
     super(message, options);
   }
@@ -73,8 +123,8 @@ export class InvalidIdentifierError extends FgacError {
 /** Register of a resource that already exists under another parent or owner (HTTP 409). */
 export class ConflictError extends FgacError {
   override readonly name = "ConflictError" as const;
-  readonly code = "conflict" as const;
-  readonly status = 409 as const;
+  readonly code = "conflict" satisfies FgacErrorCode;
+  readonly status = FGAC_ERROR_STATUS.conflict;
   constructor(
     message = "The resource is already registered with another owner or parent.",
     options?: FgacErrorOptions,
@@ -89,8 +139,8 @@ export class ConflictError extends FgacError {
  */
 export class AuthorizationUnavailableError extends FgacError {
   override readonly name = "AuthorizationUnavailableError" as const;
-  readonly code = "authorization_unavailable" as const;
-  readonly status = 503 as const;
+  readonly code = "authorization_unavailable" satisfies FgacErrorCode;
+  readonly status = FGAC_ERROR_STATUS.authorization_unavailable;
   constructor(message = "Authorization is temporarily unavailable.", options?: FgacErrorOptions) {
     super(message, options);
   }
@@ -102,8 +152,8 @@ export class AuthorizationUnavailableError extends FgacError {
  */
 export class ConfigurationError extends FgacError {
   override readonly name = "ConfigurationError" as const;
-  readonly code = "configuration_error" as const;
-  readonly status = 500 as const;
+  readonly code = "configuration_error" satisfies FgacErrorCode;
+  readonly status = FGAC_ERROR_STATUS.configuration_error;
 }
 
 /**
@@ -135,7 +185,7 @@ export interface ErrorBodyInput {
   /** Safe, identifier-free message (generic for 5xx). */
   message: string;
   /** Stable code, `"internal_error"` for errors that are not {@link FgacError}s. */
-  code: string;
+  code: ResponseCode | (string & {});
 }
 
 /** Options of {@link toErrorResponse}. */
@@ -181,7 +231,7 @@ export function toErrorResponse(
 export function errorResponse(
   status: number,
   message: string,
-  code: string,
+  code: ResponseCode | (string & {}),
   options: ToErrorResponseOptions = {},
 ): ErrorResponse {
   const payload = options.body

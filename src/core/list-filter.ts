@@ -1,3 +1,5 @@
+// withAuthorizedIds: a list query filtered by the authorized ids pushed into the query,
+// where an empty list short-circuits without running it.
 /**
  * Runs a list query filtered to the authorized ids, pushed into the query itself so that
  * limit and offset apply after the filter and pagination stays correct.

@@ -1,3 +1,5 @@
+// AuthorizationPort, the interface every backend implements, with its request and answer
+// types, the consistency schema and the default relation.
 import { z } from "zod";
 import type { Resource, Subject } from "./resources.js";
 

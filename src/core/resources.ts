@@ -1,5 +1,8 @@
+// Resources and subjects: defineResource and its typed kinds (agentex's among them), the
+// subject factories, and SpiceDB's identifier rules. The kind owns its not-found message.
 import { z } from "zod";
-import { ConfigurationError, InvalidIdentifierError } from "./errors.js";
+import { InvalidIdentifierError } from "./errors.js";
+import { parseOptions } from "./options.js";
 
 declare const permissionBrand: unique symbol;
 
@@ -77,8 +80,13 @@ export interface DefineResourceOptions<P extends string> {
 }
 
 const DEFAULT_NOT_FOUND = "Not found.";
-const registry = new Map<string, ResourceKind>();
+/**
+ * Where a resource built by a kind keeps its kind's 404 message: non-enumerable, so it is not
+ * part of the value (equality, JSON), and `Symbol.for` so an ESM and a CJS copy agree.
+ */
+const NOT_FOUND_MESSAGE = Symbol.for("fgac.notFoundMessage");
 
+const typeSchema = z.string().refine(isValidTypeName, "is not a valid type name");
 const optionsSchema = z.object({
   notFoundMessage: z.string().min(1).max(200).optional(),
   permissions: z.array(z.string().regex(RELATION_NAME)).readonly().optional(),
@@ -104,20 +112,15 @@ export function defineResource<const T extends string, const P extends string = 
   type: T,
   options: DefineResourceOptions<P> = {},
 ): ResourceKind<T, P> {
-  if (!isValidTypeName(type)) {
-    throw new ConfigurationError(`defineResource: "${String(type)}" is not a valid type name`);
-  }
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      `defineResource("${type}"): invalid options: ${parsed.error.message}`,
-    );
-  }
+  parseOptions("defineResource", z.object({ type: typeSchema }), { type });
+  parseOptions(`defineResource("${type}")`, optionsSchema, options);
   const notFoundMessage = options.notFoundMessage ?? DEFAULT_NOT_FOUND;
   const permissions = Object.freeze([...(options.permissions ?? [])]) as readonly P[];
   const kind = ((id: string): Resource<T, P> => {
     assertValidId(id);
-    return Object.freeze({ type, id });
+    const resource = { type, id };
+    Object.defineProperty(resource, NOT_FOUND_MESSAGE, { value: notFoundMessage });
+    return Object.freeze(resource);
   }) as ResourceKind<T, P>;
   Object.defineProperties(kind, {
     type: { value: type, enumerable: true },
@@ -125,16 +128,19 @@ export function defineResource<const T extends string, const P extends string = 
     permissions: { value: permissions, enumerable: true },
     isValidId: { value: isValidId, enumerable: true },
   });
-  registry.set(type, kind as unknown as ResourceKind);
   return kind;
 }
 
 /**
- * The 404 message registered for a resource type by {@link defineResource}, or the generic
- * `"Not found."`.
+ * @internal The 404 message of the kind that built `resource`, or the generic `"Not found."`
+ * for a resource written as a plain object.
  */
-export function notFoundMessageFor(type: string): string {
-  return registry.get(type)?.notFoundMessage ?? DEFAULT_NOT_FOUND;
+export function notFoundMessageOf(resource: unknown): string {
+  const message =
+    typeof resource === "object" && resource !== null
+      ? (resource as { [NOT_FOUND_MESSAGE]?: unknown })[NOT_FOUND_MESSAGE]
+      : undefined;
+  return typeof message === "string" ? message : DEFAULT_NOT_FOUND;
 }
 
 /** Permissions the agentex reference uses. */

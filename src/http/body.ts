@@ -1,3 +1,5 @@
+// Reading a request or response body with a byte cap, so a huge or endless body is refused
+// without being read to the end.
 /** A body over the reader's limit (declared by content-length, or counted while reading). */
 export class BodyTooLargeError extends Error {
   override readonly name = "BodyTooLargeError";

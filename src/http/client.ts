@@ -1,3 +1,5 @@
+// httpPort: the AuthorizationPort that calls an agentex-auth-style HTTP service, failing
+// closed on every answer it does not positively understand.
 import { z } from "zod";
 import {
   AuthorizationUnavailableError,
@@ -5,6 +7,7 @@ import {
   ConflictError,
   UnauthenticatedError,
 } from "../core/errors.js";
+import { fn, parseOptions } from "../core/options.js";
 import type {
   AuthorizationPort,
   CheckRequest,
@@ -45,10 +48,10 @@ export interface HttpPortOptions {
 
 const optionsSchema = z.object({
   baseUrl: z.string().url(),
-  fetch: z.custom<typeof fetch>((v) => typeof v === "function").optional(),
+  fetch: fn<typeof fetch>().optional(),
   timeoutMs: z.number().int().positive().optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  principal: z.custom<(s: Subject) => unknown>((v) => typeof v === "function").optional(),
+  principal: fn<(s: Subject) => unknown>().optional(),
   concurrency: z.number().int().min(1).max(256).optional(),
   basePath: z.string().startsWith("/").optional(),
   maxResponseBytes: z.number().int().positive().optional(),
@@ -87,12 +90,7 @@ function wire(resource: Resource): WireResource {
  * ```
  */
 export function httpPort(options: HttpPortOptions): AuthorizationPort {
-  const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      `httpPort: invalid options (${parsed.error.issues.map((i) => i.path.join(".")).join(", ")})`,
-    );
-  }
+  parseOptions("httpPort", optionsSchema, options);
   // Resolved per call, not captured: fetch may be replaced after the port is built.
   const doFetch: typeof fetch = (input, init) => (options.fetch ?? globalThis.fetch)(input, init);
   if (typeof (options.fetch ?? globalThis.fetch) !== "function") {

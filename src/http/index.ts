@@ -11,8 +11,6 @@ export {
   WIRE_OPS,
   type WireOp,
   type WireResource,
-  wireRequests,
-  wireResource,
   wireSearchAnswer,
   wireWriteAnswer,
 } from "./wire.js";

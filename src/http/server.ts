@@ -1,12 +1,14 @@
+// createAuthzHandler: the agentex-auth HTTP contract served over any port, as a fetch
+// handler (Request -> Response) that never echoes its input.
 import { z } from "zod";
 import {
-  ConfigurationError,
   type ErrorResponse,
   errorResponse,
   NotFoundError,
   toErrorResponse,
   UnauthenticatedError,
 } from "../core/errors.js";
+import { fn, parseOptions } from "../core/options.js";
 import type { AuthorizationPort } from "../core/port.js";
 import { assertSubject, type Resource, type Subject } from "../core/resources.js";
 import { BodyTooLargeError, readCapped } from "./body.js";
@@ -37,6 +39,13 @@ const defaultPrincipal = z
     (p): Subject =>
       p.relation ? { type: p.type, id: p.id, relation: p.relation } : { type: p.type, id: p.id },
   );
+
+const optionsSchema = z.object({
+  authenticate: fn<AuthzHandlerOptions["authenticate"]>().optional(),
+  basePath: z.string().startsWith("/").optional(),
+  subject: fn<AuthzHandlerOptions["subject"]>().optional(),
+  maxBodyBytes: z.number().int().positive().optional(),
+});
 
 class BadRequest extends Error {}
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -89,11 +98,9 @@ export function createAuthzHandler(
   port: AuthorizationPort,
   options: AuthzHandlerOptions = {},
 ): (request: Request) => Promise<Response> {
+  parseOptions("createAuthzHandler", optionsSchema, options);
   const basePath = (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
-    throw new ConfigurationError("createAuthzHandler: maxBodyBytes must be a positive integer");
-  }
   const toSubject = (principal: unknown, allowWildcard = false): Subject => {
     let subject: Subject;
     if (options.subject) subject = options.subject(principal);

@@ -1,3 +1,5 @@
+// The wire of the agentex-auth HTTP contract: operations, request bodies and answers, as zod
+// schemas shared by the client (httpPort) and the server (createAuthzHandler).
 import { z } from "zod";
 import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
 
@@ -11,16 +13,19 @@ const typeName = z.string().refine(isValidTypeName, "must be a type name");
 const objectId = z.string().refine(isValidId, "must be a valid object id");
 const operation = z.string().refine(isValidRelationName, "must be a permission or relation name");
 
-/** `{ type, selector }` on the wire. */
+/** @internal `{ type, selector }` on the wire. */
 export const wireResource = z.object({ type: typeName, selector: objectId });
 
-/** A wire resource. */
-export type WireResource = z.infer<typeof wireResource>;
+/** A resource on the wire: `{ type, selector }`, the selector being the object id. */
+export interface WireResource {
+  type: string;
+  selector: string;
+}
 
 /** The principal is the service's business: any JSON value the `principal` mapping produces. */
 const principal = z.unknown().refine((p) => p !== undefined, "is required");
 
-/** Request bodies, per operation. */
+/** @internal Request bodies, per operation. */
 export const wireRequests = {
   check: z.object({ principal, resource: wireResource, operation }),
   grant: z.object({

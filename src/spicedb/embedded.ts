@@ -1,19 +1,43 @@
+// startEmbeddedSpiceDB: the real SpiceDB in-process (memory datastore) for development and tests,
+// seeded with a schema and relationships, with a port over it; and relationship-string parsing.
 import { v1 } from "@authzed/authzed-node";
 import { ConfigurationError } from "../core/errors.js";
 import type { AuthorizationPort } from "../core/port.js";
 import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
 import { agentexSchema } from "./agentex-schema.js";
-import { mapSpiceDBError } from "./errors.js";
-import { createSpiceDBPort, type SpiceDBClient, type SpiceDBPortOptions } from "./port.js";
+import { callSpiceDB } from "./errors.js";
+import type { SpiceDBClient, SpiceDBPortOptions } from "./options.js";
+import { createSpiceDBPort } from "./port.js";
 
-/** A relationship in the schema's own type names. */
+/**
+ * A relationship in the schema's own type names.
+ *
+ * @example
+ * ```ts
+ * const edge: Relationship = {
+ *   resource: { type: "agent", id: "a1" },
+ *   relation: "viewer",
+ *   subject: { type: "tenant", id: "t1", relation: "member" },
+ * };
+ * ```
+ */
 export interface Relationship {
   resource: { type: string; id: string };
   relation: string;
   subject: { type: string; id: string; relation?: string };
 }
 
-/** Options of {@link startEmbeddedSpiceDB}. */
+/**
+ * Options of {@link startEmbeddedSpiceDB}.
+ *
+ * @example
+ * ```ts
+ * const options: EmbeddedSpiceDBOptions = {
+ *   schema: agentexSchema,
+ *   relationships: ["tenant:t1#member@user:alice", "agent:a1#tenant@tenant:t1"],
+ * };
+ * ```
+ */
 export interface EmbeddedSpiceDBOptions {
   /** Schema text (newlines between statements). */
   schema: string;
@@ -23,7 +47,16 @@ export interface EmbeddedSpiceDBOptions {
   portOptions?: SpiceDBPortOptions;
 }
 
-/** A running embedded SpiceDB. */
+/**
+ * A running embedded SpiceDB.
+ *
+ * @example
+ * ```ts
+ * const spicedb: EmbeddedSpiceDB = await startEmbeddedSpiceDB({ schema: agentexSchema });
+ * await spicedb.port.grant({ subject: user("alice"), resource: tenant("t1"), relation: "member" });
+ * await spicedb.close();
+ * ```
+ */
 export interface EmbeddedSpiceDB {
   /** A {@link spicedbPort} over it. */
   port: AuthorizationPort;
@@ -33,7 +66,14 @@ export interface EmbeddedSpiceDB {
   close(): Promise<void>;
 }
 
-/** Port options matching {@link agentexSchema}: the type map and parent relations. */
+/**
+ * Port options matching {@link agentexSchema}: the type map and parent relations.
+ *
+ * @example
+ * ```ts
+ * const port = spicedbPort({ endpoint: "spicedb:50051", token: "secret" }, agentexPortOptions);
+ * ```
+ */
 export const agentexPortOptions: SpiceDBPortOptions = Object.freeze({
   types: Object.freeze({ api_key: "agent_api_key" }),
   parentRelations: Object.freeze({
@@ -51,7 +91,16 @@ const RELATIONSHIP_STRING =
 
 /**
  * Parses `"resource_type:id#relation@subject_type:id[#relation]"`.
+ *
+ * @param text - the relationship string
+ * @param index - its position in a list, for the error message
  * @throws `ConfigurationError` naming the position of the bad entry (never its ids)
+ * @example
+ * ```ts
+ * parseRelationship("agent:a1#viewer@tenant:t1#member");
+ * // { resource: { type: "agent", id: "a1" }, relation: "viewer",
+ * //   subject: { type: "tenant", id: "t1", relation: "member" } }
+ * ```
  */
 export function parseRelationship(text: string, index = 0): Relationship {
   const m = RELATIONSHIP_STRING.exec(text.trim());
@@ -189,14 +238,10 @@ export async function startEmbeddedSpiceDB(
           relationship,
         }),
       );
-      try {
-        const written = await client.promises.writeRelationships(
-          v1.WriteRelationshipsRequest.create({ updates }),
-        );
-        seenToken = written?.writtenAt?.token || seenToken;
-      } catch (error) {
-        throw mapSpiceDBError(error);
-      }
+      const written = await callSpiceDB(() =>
+        client.promises.writeRelationships(v1.WriteRelationshipsRequest.create({ updates })),
+      );
+      seenToken = written?.writtenAt?.token || seenToken;
     }
   } catch (error) {
     await close();

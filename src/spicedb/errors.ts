@@ -1,3 +1,6 @@
+// SpiceDB's errors: the gRPC status of an error in either client's shape, and its mapping to
+// the library's errors (a configuration error, a conflict, or unavailable: fail closed).
+import type { status } from "@grpc/grpc-js";
 import {
   AuthorizationUnavailableError,
   ConfigurationError,
@@ -6,29 +9,42 @@ import {
   isFgacError,
 } from "../core/errors.js";
 
-/** gRPC status names, indexed by their numeric code. */
-export const GRPC_CODES = [
-  "OK",
-  "CANCELLED",
-  "UNKNOWN",
-  "INVALID_ARGUMENT",
-  "DEADLINE_EXCEEDED",
-  "NOT_FOUND",
-  "ALREADY_EXISTS",
-  "PERMISSION_DENIED",
-  "RESOURCE_EXHAUSTED",
-  "FAILED_PRECONDITION",
-  "ABORTED",
-  "OUT_OF_RANGE",
-  "UNIMPLEMENTED",
-  "INTERNAL",
-  "UNAVAILABLE",
-  "DATA_LOSS",
-  "UNAUTHENTICATED",
-] as const;
+/**
+ * gRPC status codes by name, held by the compiler to grpc-js's `status` enum. A copy, not an
+ * import: `@grpc/grpc-js` comes with `@authzed/authzed-node` but is no dependency of this package.
+ */
+const GRPC_STATUS = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const satisfies { readonly [Name in keyof typeof status]: (typeof status)[Name] };
 
 /** A gRPC status name, e.g. `"FAILED_PRECONDITION"`. */
-export type GrpcCodeName = (typeof GRPC_CODES)[number];
+type GrpcCodeName = keyof typeof GRPC_STATUS;
+
+/** The name of a numeric gRPC code; undefined for a number that is none. */
+function nameOfCode(code: number): GrpcCodeName | undefined {
+  return (Object.keys(GRPC_STATUS) as GrpcCodeName[]).find((name) => GRPC_STATUS[name] === code);
+}
+
+/** True for a gRPC status name such as `"UNAVAILABLE"`. */
+function isCodeName(name: string): name is GrpcCodeName {
+  return Object.hasOwn(GRPC_STATUS, name);
+}
 
 /** Go's CamelCase names as the embedded library prints them (`code = FailedPrecondition`). */
 function fromCamel(name: string): string {
@@ -41,32 +57,32 @@ function fromCamel(name: string): string {
  * reads `rpc error: code = FailedPrecondition desc = ...` and has no `.code`.
  *
  * @returns the status name and its description, or `undefined` when neither shape matches
+ * @internal
  */
 export function grpcStatusOf(error: unknown): { code: GrpcCodeName; details: string } | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const e = error as { code?: unknown; message?: unknown; details?: unknown };
   const message = typeof e.message === "string" ? e.message : "";
-  if (typeof e.code === "number" && GRPC_CODES[e.code] !== undefined) {
+  const named = typeof e.code === "number" ? nameOfCode(e.code) : undefined;
+  if (named) {
     const details = typeof e.details === "string" ? e.details : message;
-    return { code: GRPC_CODES[e.code] as GrpcCodeName, details };
+    return { code: named, details };
   }
   const embedded = /rpc error: code = (\w+) desc = ([\s\S]*)$/.exec(message);
   if (embedded) {
     const name = fromCamel(embedded[1] ?? "");
-    if ((GRPC_CODES as readonly string[]).includes(name)) {
-      return { code: name as GrpcCodeName, details: embedded[2] ?? "" };
-    }
+    if (isCodeName(name)) return { code: name, details: embedded[2] ?? "" };
   }
   const grpcJs = /^(\d+) [A-Z_]+: ([\s\S]*)$/.exec(message);
   if (grpcJs) {
-    const name = GRPC_CODES[Number(grpcJs[1])];
+    const name = nameOfCode(Number(grpcJs[1]));
     if (name) return { code: name, details: grpcJs[2] ?? "" };
   }
   return undefined;
 }
 
 /** True when SpiceDB rejected a write because a precondition did not hold. */
-export function isPreconditionFailure(error: unknown): boolean {
+function isPreconditionFailure(error: unknown): boolean {
   const status = grpcStatusOf(error);
   return (
     status !== undefined &&
@@ -85,6 +101,17 @@ export function isPreconditionFailure(error: unknown): boolean {
  * - already exists / failed precondition on a write: {@link ConflictError};
  * - everything else (unavailable, deadline, cancelled, internal, unauthenticated, closed
  *   handle, ...): {@link AuthorizationUnavailableError}: fail closed.
+ *
+ * @param error - what a call through `@authzed/authzed-node` or the embedded SpiceDB threw
+ * @returns the library's error for it (an error of the library's own is returned as is)
+ * @example
+ * ```ts
+ * try {
+ *   await client.promises.writeRelationships(request);
+ * } catch (error) {
+ *   throw mapSpiceDBError(error); // a ConflictError when a precondition failed
+ * }
+ * ```
  */
 export function mapSpiceDBError(error: unknown): FgacError {
   if (isFgacError(error)) return error;
@@ -106,4 +133,17 @@ export function mapSpiceDBError(error: unknown): FgacError {
     }
   }
   return new AuthorizationUnavailableError(undefined, { cause: error });
+}
+
+/**
+ * Awaits one SpiceDB call, throwing what it throws as {@link mapSpiceDBError} maps it.
+ *
+ * @internal
+ */
+export async function callSpiceDB<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw mapSpiceDBError(error);
+  }
 }

@@ -13,10 +13,6 @@ export {
   type Relationship,
   startEmbeddedSpiceDB,
 } from "./embedded.js";
-export { GRPC_CODES, type GrpcCodeName, grpcStatusOf, mapSpiceDBError } from "./errors.js";
-export {
-  type SpiceDBClient,
-  type SpiceDBConnection,
-  type SpiceDBPortOptions,
-  spicedbPort,
-} from "./port.js";
+export { mapSpiceDBError } from "./errors.js";
+export type { SpiceDBClient, SpiceDBConnection, SpiceDBPortOptions } from "./options.js";
+export { spicedbPort } from "./port.js";

@@ -1,4 +1,8 @@
+// memoryPort: an in-memory AuthorizationPort for users' unit tests: deny by default, explicit
+// allow rules, owner and parent edges, every call recorded, failures on demand.
+import { z } from "zod";
 import { AuthorizationUnavailableError, ConflictError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
 import {
   type AuthorizationPort,
   type CheckRequest,
@@ -9,7 +13,13 @@ import {
   type RelationRequest,
   type WriteResult,
 } from "../core/port.js";
-import { assertResource, assertSubject, type Resource, type Subject } from "../core/resources.js";
+import {
+  assertResource,
+  assertSubject,
+  isValidRelationName,
+  type Resource,
+  type Subject,
+} from "../core/resources.js";
 
 /**
  * An explicit allow rule. Every field given must match; a field left out matches anything.
@@ -50,6 +60,13 @@ export interface MemoryPortOptions {
   /** Resource type -> relation to its parent used by `register` (default `"parent"`). */
   parentRelations?: Record<string, string>;
 }
+
+const relationName = z.string().refine(isValidRelationName, "must be a relation name");
+const optionsSchema = z.object({
+  allow: z.array(z.object({}).passthrough()).optional(),
+  ownerRelation: relationName.optional(),
+  parentRelations: z.record(z.string(), relationName).optional(),
+});
 
 /** What {@link MemoryPort.fail} injects. */
 export interface FailOptions {
@@ -103,6 +120,7 @@ function sameResource(a: Resource, b: Resource): boolean {
  * ```
  */
 export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
+  parseOptions("memoryPort", optionsSchema, options);
   const owner = options.ownerRelation ?? DEFAULT_RELATION;
   const parentRelations = { ...options.parentRelations };
   let rules: AllowRule[] = [...(options.allow ?? [])];

@@ -1,4 +1,6 @@
-import type { Logger } from "../core/authorizer.js";
+// recordingLogger: a Logger that keeps every entry, so a test can assert what was logged
+// (and that the subject never was).
+import type { Logger } from "../core/logger.js";
 
 /** One line a {@link recordingLogger} received. */
 export interface LogEntry {

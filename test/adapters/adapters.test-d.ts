@@ -1,12 +1,14 @@
+// Types the adapters give: req.fgac, request.fgac and c.var.fgac, and authorizeParam
+// permissions checked against the kind at compile time.
 import type { Request } from "express";
 import type { FastifyRequest } from "fastify";
 import { Hono } from "hono";
 import { describe, expectTypeOf, it } from "vitest";
-import type { FgacEnv } from "../src/hono.js";
-import "../src/express.js";
-import "../src/fastify.js";
-import * as ex from "../src/express.js";
-import { apiKey, type RequestAuthorizer } from "../src/index.js";
+import type { FgacEnv } from "../../src/adapters/hono.js";
+import "../../src/adapters/express.js";
+import "../../src/adapters/fastify.js";
+import * as ex from "../../src/adapters/express.js";
+import { apiKey, type RequestAuthorizer } from "../../src/index.js";
 
 describe("per-request typing", () => {
   it("express: req.fgac", () => {

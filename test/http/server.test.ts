@@ -1,12 +1,16 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAuthzHandler, httpPort } from "../src/http/index.js";
-import { ConfigurationError } from "../src/index.js";
-import { agentexSchema, type EmbeddedSpiceDB, startEmbeddedSpiceDB } from "../src/spicedb/index.js";
-import { startAgentex } from "./support/agentex-world.js";
-import { embeddedForContract } from "./support/embedded-harness.js";
-import { describePortContract, withOverrides } from "./support/port-contract.js";
+import { createAuthzHandler, httpPort } from "../../src/http/index.js";
+import { ConfigurationError } from "../../src/index.js";
+import {
+  agentexSchema,
+  type EmbeddedSpiceDB,
+  startEmbeddedSpiceDB,
+} from "../../src/spicedb/index.js";
+import { startAgentex } from "../support/agentex-world.js";
+import { embeddedForContract } from "../support/embedded-harness.js";
+import { describePortContract, withOverrides } from "../support/port-contract.js";
 
 /** Serves a fetch handler on loopback; returns its base URL. */
 async function listen(

@@ -1,7 +1,7 @@
 import { delay, HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { httpPort } from "../src/http/index.js";
+import { httpPort } from "../../src/http/index.js";
 import {
   AuthorizationUnavailableError,
   agent,
@@ -11,8 +11,8 @@ import {
   createAuthorizer,
   UnauthenticatedError,
   user,
-} from "../src/index.js";
-import { recordingLogger } from "../src/testing/index.js";
+} from "../../src/index.js";
+import { recordingLogger } from "../../src/testing/index.js";
 
 const BASE = "http://authz.test";
 const server = setupServer();

@@ -6,8 +6,8 @@ import {
   createAuthorizer,
   NotFoundError,
   user,
-} from "../src/index.js";
-import { memoryPort } from "../src/testing/index.js";
+} from "../../src/index.js";
+import { memoryPort } from "../../src/testing/index.js";
 
 describe("memoryPort test controls", () => {
   it("denies by default and allows what rules allow", async () => {

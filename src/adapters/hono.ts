@@ -5,31 +5,31 @@
  * @module fgac/hono
  */
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
+import type { RequestAuthorizer, ResourceKind, Subject } from "../index.js";
+import { type ErrorHandlerOptions, errorResponseFor } from "./error-handler.js";
+import { type SubjectFromHeadersOptions, subjectFromHeaderValues } from "./headers.js";
+import { type AuthorizeParamOptions, assertParamOptions, guardParam } from "./param-guard.js";
 import {
-  type AuthorizeParamOptions,
   assertMiddlewareOptions,
-  assertParamOptions,
-  type ErrorHandlerOptions,
-  errorResponseFor,
   type FgacMiddlewareOptions,
-  guardParam,
   missingMiddleware,
   resolveRequestAuthorizer,
-  type SubjectFromHeadersOptions,
-  subjectFromHeaderValues,
-} from "./adapters/shared.js";
-import type { RequestAuthorizer } from "./core/authorizer.js";
-import type { ResourceKind, Subject } from "./core/resources.js";
+} from "./request.js";
 
-export type {
-  AuthorizeParamOptions,
-  ErrorHandlerOptions,
-  FgacMiddlewareOptions,
-  SubjectFromHeadersOptions,
-  SubjectResolver,
-} from "./adapters/shared.js";
+export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { SubjectFromHeadersOptions } from "./headers.js";
+export type { AuthorizeParamOptions } from "./param-guard.js";
+export type { FgacMiddlewareOptions, SubjectResolver } from "./request.js";
 
-/** The Hono environment the middleware provides: `c.var.fgac`. */
+/**
+ * The Hono environment the middleware provides: `c.var.fgac`.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<FgacEnv>();
+ * app.get("/whoami", (c) => c.json({ authenticated: c.var.fgac.authenticated }));
+ * ```
+ */
 export type FgacEnv = { Variables: { fgac: RequestAuthorizer } };
 
 /**
@@ -52,7 +52,15 @@ export function fgac(options: FgacMiddlewareOptions<Context>): MiddlewareHandler
 
 /**
  * The request's authorizer.
+ *
  * @throws `ConfigurationError` when the `fgac()` middleware did not run for this route
+ * @example
+ * ```ts
+ * app.get("/agent_api_keys", async (c) => {
+ *   const ids = await getFgac(c).authorizedIds(apiKey);
+ *   return c.json(await withAuthorizedIds(ids, (ids) => db.listApiKeys(ids)));
+ * });
+ * ```
  */
 export function getFgac(c: Context): RequestAuthorizer {
   const authz = c.get("fgac") as RequestAuthorizer | undefined;
@@ -72,7 +80,7 @@ export function getFgac(c: Context): RequestAuthorizer {
 export function authorizeParam<K extends ResourceKind>(
   options: AuthorizeParamOptions<K>,
 ): MiddlewareHandler<FgacEnv> {
-  assertParamOptions(options);
+  assertParamOptions(options, "fgac/hono authorizeParam()");
   return async (c, next) => {
     await guardParam(getFgac(c), options, c.req.param(options.param));
     await next();
@@ -82,6 +90,11 @@ export function authorizeParam<K extends ResourceKind>(
 /**
  * An `app.onError` handler with the library's mapping: same status, content-type and body
  * bytes as the Express and Fastify adapters.
+ *
+ * @example
+ * ```ts
+ * app.onError(fgacErrorHandler({ logger }));
+ * ```
  */
 export function fgacErrorHandler(options: ErrorHandlerOptions = {}): ErrorHandler {
   return (error) => {
@@ -94,6 +107,11 @@ export function fgacErrorHandler(options: ErrorHandlerOptions = {}): ErrorHandle
  * Reads the subject from `x-user-id` or `x-service-account-id`. Only safe behind a trusted
  * gateway that sets these headers and strips them from client requests. Both headers or an
  * invalid id: 401. Neither: anonymous (`null`).
+ *
+ * @example
+ * ```ts
+ * app.use(fgac({ authorizer, subject: subjectFromHeaders({ userHeader: "x-auth-user" }) }));
+ * ```
  */
 export function subjectFromHeaders(
   options: SubjectFromHeadersOptions = {},

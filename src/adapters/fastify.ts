@@ -19,30 +19,25 @@ import type {
   preHandlerAsyncHookHandler,
 } from "fastify";
 import fp from "fastify-plugin";
+import type { RequestAuthorizer, ResourceKind, Subject } from "../index.js";
+import { type ErrorHandlerOptions, errorResponseFor } from "./error-handler.js";
 import {
-  type AuthorizeParamOptions,
-  assertMiddlewareOptions,
-  assertParamOptions,
-  type ErrorHandlerOptions,
-  errorResponseFor,
-  type FgacMiddlewareOptions,
-  guardParam,
-  missingMiddleware,
-  resolveRequestAuthorizer,
   type SubjectFromHeadersOptions,
   singleHeader,
   subjectFromHeaderValues,
-} from "./adapters/shared.js";
-import type { RequestAuthorizer } from "./core/authorizer.js";
-import type { ResourceKind, Subject } from "./core/resources.js";
+} from "./headers.js";
+import { type AuthorizeParamOptions, assertParamOptions, guardParam } from "./param-guard.js";
+import {
+  assertMiddlewareOptions,
+  type FgacMiddlewareOptions,
+  missingMiddleware,
+  resolveRequestAuthorizer,
+} from "./request.js";
 
-export type {
-  AuthorizeParamOptions,
-  ErrorHandlerOptions,
-  FgacMiddlewareOptions,
-  SubjectFromHeadersOptions,
-  SubjectResolver,
-} from "./adapters/shared.js";
+export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { SubjectFromHeadersOptions } from "./headers.js";
+export type { AuthorizeParamOptions } from "./param-guard.js";
+export type { FgacMiddlewareOptions, SubjectResolver } from "./request.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -51,7 +46,18 @@ declare module "fastify" {
   }
 }
 
-/** Options of {@link fgacPlugin}. */
+/**
+ * Options of {@link fgacPlugin}.
+ *
+ * @example
+ * ```ts
+ * await app.register(fgacPlugin, {
+ *   authorizer,
+ *   subject: subjectFromHeaders(),
+ *   errorHandler: { logger: app.log },
+ * } satisfies FgacPluginOptions);
+ * ```
+ */
 export interface FgacPluginOptions extends FgacMiddlewareOptions<FastifyRequest> {
   /** Options of the error handler the plugin installs (`false`: install none). */
   errorHandler?: ErrorHandlerOptions | false;
@@ -59,7 +65,14 @@ export interface FgacPluginOptions extends FgacMiddlewareOptions<FastifyRequest>
   warn?: (message: string) => void;
 }
 
-/** Path ids may be this long (SpiceDB's limit); Fastify's default is 100. */
+/**
+ * Path ids may be this long (SpiceDB's limit); Fastify's default is 100.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify({ routerOptions: { maxParamLength: REQUIRED_MAX_PARAM_LENGTH } });
+ * ```
+ */
 export const REQUIRED_MAX_PARAM_LENGTH = 1024;
 
 function maxParamLengthOf(fastify: FastifyInstance): number {
@@ -102,7 +115,15 @@ export const fgacPlugin: FastifyPluginAsync<FgacPluginOptions> = fp(plugin, {
 
 /**
  * The request's authorizer.
+ *
  * @throws `ConfigurationError` when `fgacPlugin` is not registered for this route
+ * @example
+ * ```ts
+ * app.get("/agent_api_keys", async (request) => {
+ *   const ids = await getFgac(request).authorizedIds(apiKey);
+ *   return withAuthorizedIds(ids, (ids) => db.listApiKeys(ids));
+ * });
+ * ```
  */
 export function getFgac(request: FastifyRequest): RequestAuthorizer {
   if (!request.fgac) throw missingMiddleware("this route (app.register(fgacPlugin, ...))");
@@ -121,7 +142,7 @@ export function getFgac(request: FastifyRequest): RequestAuthorizer {
 export function authorizeParam<K extends ResourceKind>(
   options: AuthorizeParamOptions<K>,
 ): preHandlerAsyncHookHandler {
-  assertParamOptions(options);
+  assertParamOptions(options, "fgac/fastify authorizeParam()");
   return async function fgacAuthorizeParam(request: FastifyRequest) {
     const params = (request.params ?? {}) as Record<string, unknown>;
     await guardParam(getFgac(request), options, params[options.param]);
@@ -151,6 +172,11 @@ export function fgacErrorHandler(
  * Reads the subject from `x-user-id` or `x-service-account-id`. Only safe behind a trusted
  * gateway that sets these headers and strips them from client requests. Both headers, several
  * values or an invalid id: 401. Neither: anonymous (`null`).
+ *
+ * @example
+ * ```ts
+ * await app.register(fgacPlugin, { authorizer, subject: subjectFromHeaders() });
+ * ```
  */
 export function subjectFromHeaders(
   options: SubjectFromHeadersOptions = {},

@@ -6,30 +6,25 @@
  * @module fgac/express
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
+import type { RequestAuthorizer, ResourceKind, Subject } from "../index.js";
+import { type ErrorHandlerOptions, errorResponseFor } from "./error-handler.js";
 import {
-  type AuthorizeParamOptions,
-  assertMiddlewareOptions,
-  assertParamOptions,
-  type ErrorHandlerOptions,
-  errorResponseFor,
-  type FgacMiddlewareOptions,
-  guardParam,
-  missingMiddleware,
-  resolveRequestAuthorizer,
   type SubjectFromHeadersOptions,
   singleHeader,
   subjectFromHeaderValues,
-} from "./adapters/shared.js";
-import type { RequestAuthorizer } from "./core/authorizer.js";
-import type { ResourceKind, Subject } from "./core/resources.js";
+} from "./headers.js";
+import { type AuthorizeParamOptions, assertParamOptions, guardParam } from "./param-guard.js";
+import {
+  assertMiddlewareOptions,
+  type FgacMiddlewareOptions,
+  missingMiddleware,
+  resolveRequestAuthorizer,
+} from "./request.js";
 
-export type {
-  AuthorizeParamOptions,
-  ErrorHandlerOptions,
-  FgacMiddlewareOptions,
-  SubjectFromHeadersOptions,
-  SubjectResolver,
-} from "./adapters/shared.js";
+export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { SubjectFromHeadersOptions } from "./headers.js";
+export type { AuthorizeParamOptions } from "./param-guard.js";
+export type { FgacMiddlewareOptions, SubjectResolver } from "./request.js";
 
 declare global {
   namespace Express {
@@ -66,7 +61,15 @@ export function fgac(options: FgacMiddlewareOptions<Request>): RequestHandler {
 
 /**
  * The request's authorizer.
+ *
  * @throws `ConfigurationError` when the `fgac()` middleware did not run for this route
+ * @example
+ * ```ts
+ * app.get("/agent_api_keys", async (req, res) => {
+ *   const ids = await getFgac(req).authorizedIds(apiKey);
+ *   res.json(await withAuthorizedIds(ids, (ids) => db.listApiKeys(ids)));
+ * });
+ * ```
  */
 export function getFgac(req: Request): RequestAuthorizer {
   if (!req.fgac) throw missingMiddleware("this route (app.use(fgac(...)))");
@@ -87,7 +90,7 @@ export function getFgac(req: Request): RequestAuthorizer {
 export function authorizeParam<K extends ResourceKind>(
   options: AuthorizeParamOptions<K>,
 ): RequestHandler {
-  assertParamOptions(options);
+  assertParamOptions(options, "fgac/express authorizeParam()");
   return (req: Request, _res: Response, next: NextFunction) => {
     Promise.resolve()
       .then(() => guardParam(getFgac(req), options, req.params[options.param]))
@@ -126,6 +129,10 @@ export function fgacErrorHandler(options: ErrorHandlerOptions = {}): ErrorReques
  *
  * @param options - header names
  * @returns a subject resolver for `fgac({ subject })`
+ * @example
+ * ```ts
+ * app.use(fgac({ authorizer, subject: subjectFromHeaders({ userHeader: "x-auth-user" }) }));
+ * ```
  */
 export function subjectFromHeaders(
   options: SubjectFromHeadersOptions = {},

@@ -6,8 +6,8 @@ import {
   defineResource,
   type RequestAuthorizer,
   type Resource,
-} from "../src/index.js";
-import { memoryPort } from "../src/testing/index.js";
+} from "../../src/index.js";
+import { memoryPort } from "../../src/testing/index.js";
 
 declare const authz: RequestAuthorizer;
 

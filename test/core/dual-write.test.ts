@@ -1,99 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
-  AuthorizationError,
   AuthorizationUnavailableError,
   agent,
   apiKey,
   ConflictError,
-  collapseToNotFound,
   createAuthorizer,
   createRegistered,
   deleteDeregistered,
-  NotFoundError,
   UnauthenticatedError,
   user,
-  withAuthorizedIds,
-} from "../src/index.js";
-import { agentexPortOptions, type EmbeddedSpiceDB, spicedbPort } from "../src/spicedb/index.js";
-import { recordingLogger } from "../src/testing/index.js";
-import { edgesOf, startAgentex } from "./support/agentex-world.js";
-import { uid, withOverrides } from "./support/port-contract.js";
+} from "../../src/index.js";
+import { agentexPortOptions, type EmbeddedSpiceDB, spicedbPort } from "../../src/spicedb/index.js";
+import { recordingLogger } from "../../src/testing/index.js";
+import { edgesOf, startAgentex } from "../support/agentex-world.js";
+import { uid, withOverrides } from "../support/port-contract.js";
 
 let db: EmbeddedSpiceDB;
 beforeAll(async () => {
   db = await startAgentex();
 });
 afterAll(() => db.close());
-
-describe("collapseToNotFound", () => {
-  it("turns a denial into NotFoundError with the given message", async () => {
-    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
-    const e = await collapseToNotFound(
-      authz.check(apiKey("k-mallory"), "read"),
-      "Agent api_key not found.",
-    ).catch((x) => x);
-    expect(e).toBeInstanceOf(NotFoundError);
-    expect(e.message).toBe("Agent api_key not found.");
-    await expect(
-      collapseToNotFound(() => authz.check(apiKey("k-alice"), "read"), "x"),
-    ).resolves.toBeUndefined();
-  });
-
-  it("lets every other error through unchanged", async () => {
-    const outage = new AuthorizationUnavailableError();
-    await expect(collapseToNotFound(Promise.reject(outage), "x")).rejects.toBe(outage);
-    const bug = new TypeError("bug");
-    await expect(collapseToNotFound(() => Promise.reject(bug), "x")).rejects.toBe(bug);
-    const forbidden = new AuthorizationError();
-    await expect(collapseToNotFound(Promise.reject(forbidden), "Gone.")).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
-    // An AuthorizationError from another copy of the library (ESM next to CJS).
-    const foreign = Object.assign(Object.create(Error.prototype), {
-      code: "forbidden",
-      status: 403,
-    });
-    Object.defineProperty(foreign, Symbol.for("fgac.error"), { value: true });
-    await expect(collapseToNotFound(Promise.reject(foreign), "Gone.")).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
-  });
-});
-
-describe("withAuthorizedIds", () => {
-  it("null runs the query unfiltered", async () => {
-    const query = vi.fn(async (ids?: readonly string[]) => (ids ? ids : ["all"]));
-    expect(await withAuthorizedIds(null, query)).toEqual(["all"]);
-    expect(query).toHaveBeenCalledWith(undefined);
-  });
-
-  it("[] short-circuits to the empty result without calling the query", async () => {
-    const query = vi.fn(async () => ["everything"]);
-    expect(await withAuthorizedIds([], query)).toEqual([]);
-    expect(await withAuthorizedIds([], query, { items: [], total: 0 })).toEqual({
-      items: [],
-      total: 0,
-    });
-    expect(query).not.toHaveBeenCalled();
-  });
-
-  it("passes the ids into the query", async () => {
-    const query = vi.fn(async (ids?: readonly string[]) => ids?.map((id) => ({ id })) ?? []);
-    expect(await withAuthorizedIds(["a", "b"], query)).toEqual([{ id: "a" }, { id: "b" }]);
-  });
-
-  it("works end to end with authorizedIds from SpiceDB", async () => {
-    const rows = [{ id: "k-alice" }, { id: "k-bob" }, { id: "k-mallory" }];
-    const list = async (who: string) => {
-      const ids = await createAuthorizer({ port: db.port })
-        .forSubject(user(who))
-        .authorizedIds(apiKey);
-      return withAuthorizedIds(ids, (ids) => rows.filter((r) => !ids || ids.includes(r.id)));
-    };
-    expect(await list("alice")).toEqual([{ id: "k-alice" }]);
-    expect(await list("carol")).toEqual([]);
-  });
-});
 
 describe("createRegistered", () => {
   it("registers with the parent before writing", async () => {

@@ -1,0 +1,39 @@
+// One options parser for every factory: a zod schema checked when the factory is called,
+// and one error format (`where: "path" message; ...`) for everything it rejects.
+import { z } from "zod";
+import { ConfigurationError } from "./errors.js";
+
+/**
+ * @internal Parses a factory's options with `schema`, at factory time. Anything it rejects
+ * throws one {@link ConfigurationError} naming the factory and every offending option:
+ * `createAuthorizer: "timeoutMs" must be a positive integer; "port" ...`.
+ */
+export function parseOptions<S extends z.ZodType>(
+  where: string,
+  schema: S,
+  value: unknown,
+): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return path === "" ? issue.message : `"${path}" ${issue.message}`;
+  });
+  throw new ConfigurationError(`${where}: ${problems.join("; ")}`);
+}
+
+/** @internal A schema for an option that must be a function (its signature is TypeScript's job). */
+export function fn<F>(): z.ZodType<F> {
+  return z.custom<F>((value) => typeof value === "function", "must be a function");
+}
+
+/** @internal A schema for an object that has every named method. */
+export function withMethods<T>(methods: readonly string[], message: string): z.ZodType<T> {
+  return z.custom<T>(
+    (value) =>
+      typeof value === "object" &&
+      value !== null &&
+      methods.every((m) => typeof (value as Record<string, unknown>)[m] === "function"),
+    message,
+  );
+}

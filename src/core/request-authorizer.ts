@@ -1,0 +1,341 @@
+// RequestAuthorizer: the authorization operations of one request, bound to its caller (a
+// subject, nobody, or a logged bypass), and CallerAuthorizer, its one implementation.
+import {
+  type CollapsePolicy,
+  collapseQuestions,
+  decideCollapse,
+  READ_PERMISSION,
+} from "./collapse.js";
+import {
+  AuthorizationError,
+  ConfigurationError,
+  hasFgacCode,
+  NotFoundError,
+  UnauthenticatedError,
+} from "./errors.js";
+import type { CallFields, GuardedPort, WriteOp } from "./guarded-port.js";
+import type { Logger } from "./logger.js";
+import {
+  type AuthorizationPort,
+  type Consistency,
+  DEFAULT_RELATION,
+  type WriteResult,
+} from "./port.js";
+import {
+  assertResource,
+  isValidRelationName,
+  isValidTypeName,
+  notFoundMessageOf,
+  type PermissionOf,
+  type Resource,
+  type ResourceKind,
+  type Subject,
+} from "./resources.js";
+
+/** Options of {@link RequestAuthorizer.checkOrNotFound}. */
+export interface CheckOrNotFoundOptions {
+  /** The 404 message; default the kind's `notFoundMessage`. Must not contain identifiers. */
+  message?: string;
+  /** Overrides the authorizer's collapse policy for this call. */
+  collapse?: CollapsePolicy;
+}
+
+/** Options of {@link RequestAuthorizer.authorizedIds}. */
+export interface AuthorizedIdsOptions {
+  /** Only resources registered under this parent, e.g. `agent("a1")` for its api keys. */
+  parent?: Resource;
+}
+
+/** Options of {@link RequestAuthorizer.register}. */
+export interface RegisterOptions {
+  /** The parent the resource lives under (agent for an api key, tenant for an agent). */
+  parent?: Resource;
+}
+
+/** The authorization operations of one request, bound to its subject. */
+export interface RequestAuthorizer {
+  /** True for an authorizer made by `Authorizer.bypass`. */
+  readonly bypassed: boolean;
+  /** True when a subject is bound (false for `forSubject(null)` and for bypass). */
+  readonly authenticated: boolean;
+  /** The authorizer's logger, for helpers such as `deleteDeregistered`. */
+  readonly logger: Logger;
+  /**
+   * Resolves when allowed.
+   * @throws {@link AuthorizationError} when denied (a denial cannot be ignored)
+   * @throws `AuthorizationUnavailableError` when the backend fails or times out
+   */
+  check<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<void>;
+  /**
+   * The decision as a boolean.
+   * @throws `AuthorizationUnavailableError` when the backend fails: never `true` on error
+   */
+  can<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<boolean>;
+  /**
+   * One decision per resource, in the same order, in one bulk call to the port instead of one
+   * round trip each (35–43x faster for 100 resources on the embedded SpiceDB; see `bench/`).
+   * For flags such as "deletable" on rows already listed; to filter a list, push
+   * {@link RequestAuthorizer.authorizedIds} into the query instead.
+   * @throws `InvalidIdentifierError` when any resource's id is invalid
+   * @throws `AuthorizationUnavailableError` when the backend fails: never `true` on error
+   * @example
+   * ```ts
+   * const deletable = await authz.canMany(rows.map((r) => apiKey(r.id)), "delete");
+   * ```
+   */
+  canMany<R extends Resource>(
+    resources: readonly R[],
+    permission: PermissionOf<R>,
+  ): Promise<boolean[]>;
+  /**
+   * Resolves when allowed; otherwise throws what the collapse policy says. An id no backend
+   * could hold answers the same 404 as an absent resource, without a backend call.
+   * @throws {@link NotFoundError} with the kind's constant message, or {@link AuthorizationError}
+   */
+  checkOrNotFound<R extends Resource>(
+    resource: R,
+    permission: PermissionOf<R>,
+    options?: CheckOrNotFoundOptions,
+  ): Promise<void>;
+  /**
+   * Ids of a type the subject has `permission` on (default `"read"`); `null` means unscoped.
+   * Feed it to `withAuthorizedIds`. With `{ parent }`, only the children of that parent
+   * (one agent's api keys): the lookup then costs what that parent holds, not what the subject
+   * can see, and the id list pushed into the query stays short. Keep the parent filter in the
+   * query too: `null` does not filter by parent.
+   * @throws `ConfigurationError` when the port cannot scope a lookup by parent
+   */
+  authorizedIds<K extends ResourceKind | string>(
+    kindOrType: K,
+    permission?: K extends ResourceKind<string, infer P> ? P : string,
+    options?: AuthorizedIdsOptions,
+  ): Promise<string[] | null>;
+  /** Writes `resource#relation@subject` (relation default `"owner"`). */
+  grant(resource: Resource, relation?: string): Promise<WriteResult>;
+  /** Removes `resource#relation@subject` (relation default `"owner"`). */
+  revoke(resource: Resource, relation?: string): Promise<WriteResult>;
+  /**
+   * Registers the subject as owner of `resource`, under `parent`, atomically.
+   * @throws `ConflictError` when it is registered under another owner or parent
+   */
+  register(resource: Resource, options?: RegisterOptions): Promise<WriteResult>;
+  /** Removes every edge of `resource`. */
+  deregister(resource: Resource): Promise<WriteResult>;
+}
+
+/** @internal What every request authorizer of one `createAuthorizer` shares. */
+export interface AuthorizerContext {
+  readonly port: GuardedPort;
+  readonly logger: Logger;
+  readonly defaultCollapse: CollapsePolicy;
+  readonly decisionLogLevel: "info" | "debug";
+}
+
+/** @internal Who a request authorizer acts for. */
+export type Caller =
+  | { kind: "subject"; subject: Subject }
+  | { kind: "anonymous" }
+  | { kind: "bypass"; reason: string };
+
+type Question = { resource: Resource; permission: string };
+
+function assertPermission(permission: unknown): asserts permission is string {
+  if (!isValidRelationName(permission)) {
+    throw new ConfigurationError("invalid permission or relation name");
+  }
+}
+
+/** @internal The request authorizer of one caller. */
+export class CallerAuthorizer implements RequestAuthorizer {
+  readonly bypassed: boolean;
+  readonly authenticated: boolean;
+  readonly logger: Logger;
+  /** Added to every read request when the caller asked for one. */
+  private readonly reads: { consistency?: Consistency };
+
+  constructor(
+    private readonly context: AuthorizerContext,
+    private readonly caller: Caller,
+    consistency?: Consistency,
+  ) {
+    this.reads = consistency ? { consistency } : {};
+    this.bypassed = caller.kind === "bypass";
+    this.authenticated = caller.kind === "subject";
+    this.logger = context.logger;
+  }
+
+  async can<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<boolean> {
+    const [allowed = false] = await this.decide([{ resource, permission }]);
+    this.logDecision(resource, permission, allowed);
+    return allowed;
+  }
+
+  async canMany<R extends Resource>(resources: readonly R[], permission: PermissionOf<R>) {
+    if (!Array.isArray(resources))
+      throw new ConfigurationError("canMany: pass an array of resources");
+    const answers = await this.decide(resources.map((resource) => ({ resource, permission })));
+    resources.forEach((resource, i) => {
+      this.logDecision(resource, permission, answers[i] === true);
+    });
+    return answers;
+  }
+
+  async check<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<void> {
+    if (!(await this.can(resource, permission))) throw new AuthorizationError();
+  }
+
+  async checkOrNotFound<R extends Resource>(
+    resource: R,
+    permission: PermissionOf<R>,
+    options: CheckOrNotFoundOptions = {},
+  ): Promise<void> {
+    const message = options.message ?? notFoundMessageOf(resource);
+    const policy = options.collapse ?? this.context.defaultCollapse;
+    const questions = collapseQuestions(policy, permission);
+    let answers: boolean[] | undefined;
+    try {
+      answers = await this.decide(questions.map((p) => ({ resource, permission: p })));
+      this.logDecision(resource, permission, answers[0] === true);
+    } catch (error) {
+      if (!hasFgacCode(error, "invalid_identifier")) throw error;
+    }
+    const outcome = decideCollapse({ policy, permission, answers });
+    if (outcome === "forbidden") throw new AuthorizationError();
+    if (outcome === "not_found") throw new NotFoundError(message);
+  }
+
+  async authorizedIds<K extends ResourceKind | string>(
+    kindOrType: K,
+    permission?: K extends ResourceKind<string, infer P> ? P : string,
+    options: AuthorizedIdsOptions = {},
+  ): Promise<string[] | null> {
+    const resourceType = typeof kindOrType === "string" ? kindOrType : kindOrType.type;
+    const perm: string = permission ?? READ_PERMISSION;
+    if (!isValidTypeName(resourceType)) throw new ConfigurationError("invalid resource type name");
+    assertPermission(perm);
+    const { parent } = options;
+    if (parent !== undefined) assertResource(parent);
+    const fields = {
+      fgac: "lookup",
+      resourceType,
+      permission: perm,
+      ...(parent ? { parentType: parent.type, parentId: parent.id } : {}),
+    };
+    if (this.caller.kind === "bypass") {
+      const bypass = { unscoped: true, bypass: true, reason: this.caller.reason };
+      this.logger.info({ ...fields, ...bypass }, "fgac: lookup bypassed");
+      return null;
+    }
+    const log = (extra: CallFields) =>
+      this.logger[this.context.decisionLogLevel]({ ...fields, ...extra }, "fgac: lookup");
+    if (this.caller.kind === "anonymous") {
+      log({ count: 0, anonymous: true });
+      return [];
+    }
+    const { fgac: _, ...callFields } = fields;
+    const ids = await this.context.port.lookup(
+      {
+        subject: this.caller.subject,
+        resourceType,
+        permission: perm,
+        ...(parent ? { parent } : {}),
+        ...this.reads,
+      },
+      callFields,
+    );
+    log(ids === null ? { unscoped: true } : { count: ids.length });
+    return ids;
+  }
+
+  async grant(resource: Resource, relation = DEFAULT_RELATION): Promise<WriteResult> {
+    assertPermission(relation);
+    return this.write("grant", resource, { relation }, (port, subject) =>
+      port.grant({ subject, resource, relation }),
+    );
+  }
+
+  async revoke(resource: Resource, relation = DEFAULT_RELATION): Promise<WriteResult> {
+    assertPermission(relation);
+    return this.write("revoke", resource, { relation }, (port, subject) =>
+      port.revoke({ subject, resource, relation }),
+    );
+  }
+
+  async register(resource: Resource, options: RegisterOptions = {}): Promise<WriteResult> {
+    const { parent } = options;
+    if (parent !== undefined) assertResource(parent);
+    const extra = parent ? { parentType: parent.type, parentId: parent.id } : {};
+    return this.write("register", resource, extra, (port, subject) =>
+      port.register(parent ? { subject, resource, parent } : { subject, resource }),
+    );
+  }
+
+  async deregister(resource: Resource): Promise<WriteResult> {
+    return this.write("deregister", resource, {}, (port) => port.deregister({ resource }));
+  }
+
+  /** Asks the port several questions in one call (one check for one question). */
+  private async decide(questions: readonly Question[]): Promise<boolean[]> {
+    for (const q of questions) {
+      assertResource(q.resource);
+      assertPermission(q.permission);
+    }
+    if (this.caller.kind === "bypass") return questions.map(() => true);
+    if (this.caller.kind === "anonymous") return questions.map(() => false);
+    if (questions.length === 0) return [];
+    const subject = this.caller.subject;
+    const distinct = (f: (q: Question) => string) => [...new Set(questions.map(f))];
+    const ids = distinct((q) => q.resource.id);
+    const fields = {
+      resourceType: distinct((q) => q.resource.type).join(","),
+      ...(ids.length === 1 ? { resourceId: ids[0] } : { count: questions.length }),
+      permission: distinct((q) => q.permission).join(","),
+    };
+    const reqs = questions.map(({ resource, permission }) => ({
+      subject,
+      resource,
+      permission,
+      ...this.reads,
+    }));
+    if (reqs.length === 1)
+      return [await this.context.port.check(reqs[0] as (typeof reqs)[0], fields)];
+    return this.context.port.checkMany(reqs, fields);
+  }
+
+  private logDecision(resource: Resource, permission: string, allowed: boolean): void {
+    const fields: CallFields = {
+      fgac: "check",
+      resourceType: resource.type,
+      resourceId: resource.id,
+      permission,
+      allowed,
+    };
+    if (this.caller.kind === "bypass") {
+      fields["bypass"] = true;
+      fields["reason"] = this.caller.reason;
+    }
+    if (this.caller.kind === "anonymous") fields["anonymous"] = true;
+    const level = this.caller.kind === "bypass" ? "info" : this.context.decisionLogLevel;
+    this.logger[level](fields, `fgac: check ${allowed ? "allowed" : "denied"}`);
+  }
+
+  private async write(
+    op: WriteOp,
+    resource: Resource,
+    extra: CallFields,
+    fn: (port: AuthorizationPort, subject: Subject) => Promise<WriteResult>,
+  ): Promise<WriteResult> {
+    assertResource(resource);
+    const fields = { resourceType: resource.type, resourceId: resource.id, ...extra };
+    if (this.caller.kind === "bypass") {
+      const bypass = { skipped: true, bypass: true, reason: this.caller.reason };
+      this.logger.info({ fgac: op, ...fields, ...bypass }, `fgac: ${op} skipped (bypass)`);
+      return {};
+    }
+    if (this.caller.kind === "anonymous") throw new UnauthenticatedError();
+    const { subject } = this.caller;
+    const result = await this.context.port.write(op, fields, (port) => fn(port, subject));
+    this.logger.info({ fgac: op, ...fields }, `fgac: ${op}`);
+    return result;
+  }
+}

@@ -1,0 +1,81 @@
+// startEmbeddedSpiceDB: seeding (any number of relationships, as strings or objects), its
+// errors, closing; and the relationship strings it parses.
+import { describe, expect, it } from "vitest";
+import { AuthorizationUnavailableError, agent, ConfigurationError, user } from "../../src/index.js";
+import { agentexSchema, parseRelationship, startEmbeddedSpiceDB } from "../../src/spicedb/index.js";
+import { edgesOf } from "../support/agentex-world.js";
+
+describe("startEmbeddedSpiceDB", () => {
+  it("writes more than 1000 initial relationships", async () => {
+    const relationships = Array.from({ length: 2500 }, (_, i) => `tenant:big#member@user:u${i}`);
+    const db = await startEmbeddedSpiceDB({ schema: agentexSchema, relationships });
+    try {
+      expect(await edgesOf(db, "tenant", "big", "member")).toHaveLength(2500);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("accepts relationship objects and subject sets", async () => {
+    const db = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: [
+        {
+          resource: { type: "tenant", id: "t1" },
+          relation: "member",
+          subject: { type: "user", id: "u1" },
+        },
+        "agent:a1#tenant@tenant:t1",
+        "agent:a1#viewer@tenant:t1#member",
+      ],
+    });
+    try {
+      expect(
+        await db.port.check({ subject: user("u1"), resource: agent("a1"), permission: "read" }),
+      ).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("explains a schema that does not parse, mentioning newlines", async () => {
+    const error = await startEmbeddedSpiceDB({ schema: "definition user {} definition x {" }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/newlines/);
+  });
+
+  it("rejects a malformed relationship string without echoing it", async () => {
+    const error = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: ["secret-id"],
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).not.toContain("secret-id");
+  });
+
+  it("close is idempotent and later calls fail closed", async () => {
+    const db = await startEmbeddedSpiceDB({ schema: agentexSchema });
+    await db.close();
+    await db.close();
+    await expect(
+      db.port.check({ subject: user("u"), resource: agent("a"), permission: "read" }),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+  });
+});
+
+describe("parseRelationship", () => {
+  it("parses relationship strings", () => {
+    expect(parseRelationship("agent_api_key:k1#parent_agent@agent:a1")).toEqual({
+      resource: { type: "agent_api_key", id: "k1" },
+      relation: "parent_agent",
+      subject: { type: "agent", id: "a1" },
+    });
+    expect(parseRelationship("agent:a1#viewer@tenant:t1#member").subject).toEqual({
+      type: "tenant",
+      id: "t1",
+      relation: "member",
+    });
+  });
+});
