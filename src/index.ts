@@ -24,6 +24,7 @@ export {
 export {
   AuthorizationError,
   AuthorizationUnavailableError,
+  type AuthorizationUnavailableErrorOptions,
   ConfigurationError,
   ConflictError,
   type ErrorBodyInput,
@@ -33,6 +34,7 @@ export {
   type FgacErrorCode,
   type FgacErrorOptions,
   INTERNAL_ERROR_MESSAGE,
+  InvalidConsistencyTokenError,
   InvalidIdentifierError,
   isFgacError,
   NotFoundError,
@@ -41,10 +43,12 @@ export {
   toErrorResponse,
   UnauthenticatedError,
 } from "./core/errors.js";
+export type { Limits, RetryOptions } from "./core/guarded-port.js";
 export { withAuthorizedIds } from "./core/list-filter.js";
 export { type Logger, silentLogger } from "./core/logger.js";
 export {
   type AuthorizationPort,
+  type CallOptions,
   type CheckRequest,
   type Consistency,
   DEFAULT_RELATION,

@@ -2,8 +2,14 @@
 // 404, subject-free logging), handing out one RequestAuthorizer per caller, or a bypass.
 import { z } from "zod";
 import type { CollapsePolicy } from "./collapse.js";
-import { ConfigurationError } from "./errors.js";
-import { GuardedPort } from "./guarded-port.js";
+import { ConfigurationError, InvalidConsistencyTokenError } from "./errors.js";
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_RETRY,
+  GuardedPort,
+  type Limits,
+  type RetryOptions,
+} from "./guarded-port.js";
 import { LOGGER_METHODS, type Logger, silentLogger } from "./logger.js";
 import { parseOptions, withMethods } from "./options.js";
 import { type AuthorizationPort, type Consistency, consistencySchema } from "./port.js";
@@ -26,6 +32,19 @@ export interface AuthorizerOptions {
    * `info` and `warn`, and failures at `error`, whatever this says.
    */
   decisionLogLevel?: "info" | "debug";
+  /**
+   * Retries of checks, bulk checks and lookups on a transient backend failure (unavailable,
+   * connection reset), with jittered exponential backoff, always inside `timeoutMs`; each retry
+   * is logged at `warn`. Writes are never retried. Default `{ attempts: 2, baseDelayMs: 20 }`;
+   * `false` turns retries off.
+   */
+  retry?: RetryOptions | false;
+  /**
+   * Bounds on one call's work (defaults: `canMany` 10 000 resources, a lookup 100 000 ids).
+   * A larger `canMany` is refused with `ConfigurationError` before the backend is asked; a
+   * lookup answering more ids fails with `ConfigurationError` (scope it by parent or page it).
+   */
+  limits?: Limits;
 }
 
 /** Options of {@link Authorizer.forSubject}. */
@@ -43,7 +62,9 @@ export interface Authorizer {
    * `UnauthenticatedError`. `options.consistency` applies to every check and lookup of
    * the returned authorizer, e.g. `atLeastAsFresh` a token kept from an earlier write (so a
    * revocation made elsewhere is seen), or `fullyConsistent`.
-   * @throws {@link ConfigurationError} for an invalid consistency
+   * @throws {@link ConfigurationError} for a consistency of the wrong shape
+   * @throws {@link InvalidConsistencyTokenError} for an `atLeastAsFresh` token that cannot be one
+   *   (empty, too long, characters no token has): usually a client's, so a 400
    * @example
    * ```ts
    * const authz = authorizer.forSubject(user(id), {
@@ -75,9 +96,37 @@ const optionsSchema = z.object({
   timeoutMs: z.number().int().positive().max(600_000).optional(),
   collapse: z.enum(["always", "unless-readable"]).optional(),
   decisionLogLevel: z.enum(["info", "debug"]).optional(),
+  retry: z
+    .union([
+      z.literal(false),
+      z.object({
+        attempts: z.number().int().min(0).max(10).optional(),
+        baseDelayMs: z.number().int().min(0).max(10_000).optional(),
+      }),
+    ])
+    .optional(),
+  limits: z
+    .object({
+      checkMany: z.number().int().positive().optional(),
+      lookupIds: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 
 const DEFAULT_TIMEOUT_MS = 2000;
+
+/**
+ * A consistency of the wrong shape is the application's bug (500); a token of the right kind
+ * that cannot be one usually came from a client (a header), so it is the client's (400).
+ */
+function assertConsistency(consistency: Consistency): void {
+  if (consistencySchema.safeParse(consistency).success) return;
+  const c = consistency as { kind?: unknown; token?: unknown } | null;
+  if (c?.kind === "atLeastAsFresh" && (typeof c.token === "string" || c.token === undefined)) {
+    throw new InvalidConsistencyTokenError();
+  }
+  throw new ConfigurationError("forSubject: invalid consistency");
+}
 
 /**
  * Creates the authorizer: the policy layer over a port (deadlines, fail-closed answers,
@@ -99,7 +148,12 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   const { port } = options;
   const logger = options.logger ?? silentLogger;
   const context = {
-    port: new GuardedPort(port, logger, options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    port: new GuardedPort(port, {
+      logger,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      retry: options.retry === false ? false : { ...DEFAULT_RETRY, ...options.retry },
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+    }),
     logger,
     defaultCollapse: options.collapse ?? "unless-readable",
     decisionLogLevel: options.decisionLogLevel ?? "info",
@@ -110,9 +164,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     forSubject(subject, subjectOptions = {}) {
       if (subject !== null) assertSubject(subject);
       const { consistency } = subjectOptions;
-      if (consistency !== undefined && !consistencySchema.safeParse(consistency).success) {
-        throw new ConfigurationError("forSubject: invalid consistency");
-      }
+      if (consistency !== undefined) assertConsistency(consistency);
       const caller =
         subject === null ? { kind: "anonymous" as const } : { kind: "subject" as const, subject };
       return new CallerAuthorizer(context, caller, consistency);

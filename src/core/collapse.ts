@@ -15,16 +15,21 @@ import { hasFgacCode, NotFoundError } from "./errors.js";
  */
 export type CollapsePolicy = "always" | "unless-readable";
 
-/** @internal The permission that means "can see it" (per kind in a later version). */
+/** @internal The read permission of a resource whose kind does not say otherwise. */
 export const READ_PERMISSION = "read";
 
 /**
  * @internal The permissions to ask the backend for, in one round trip: the permission itself,
- * and under `"unless-readable"` also the read permission (which decides 403 against 404).
+ * and under `"unless-readable"` also the read permission (which decides 403 against 404). A
+ * kind without a read permission (`null`) is collapsed as under `"always"`.
  */
-export function collapseQuestions(policy: CollapsePolicy, permission: string): string[] {
-  return policy === "unless-readable" && permission !== READ_PERMISSION
-    ? [permission, READ_PERMISSION]
+export function collapseQuestions(
+  policy: CollapsePolicy,
+  permission: string,
+  readPermission: string | null = READ_PERMISSION,
+): string[] {
+  return policy === "unless-readable" && readPermission !== null && permission !== readPermission
+    ? [permission, readPermission]
     : [permission];
 }
 
@@ -32,6 +37,8 @@ export function collapseQuestions(policy: CollapsePolicy, permission: string): s
 export interface CollapseInput {
   policy: CollapsePolicy;
   permission: string;
+  /** The kind's read permission (`null`: none; default `"read"`). */
+  readPermission?: string | null;
   /** `undefined`: the id is one no backend could hold, so no question was asked. */
   answers: readonly boolean[] | undefined;
 }
@@ -44,11 +51,12 @@ export type CollapseOutcome = "allow" | "forbidden" | "not_found";
  * absent resource; a denial is a 404 unless the policy is `"unless-readable"`, the permission
  * is not the read permission and the subject can read the resource (then 403).
  */
-export function decideCollapse({ policy, permission, answers }: CollapseInput): CollapseOutcome {
+export function decideCollapse(input: CollapseInput): CollapseOutcome {
+  const { policy, permission, answers } = input;
   if (answers === undefined) return "not_found";
   const [allowed = false, readable = false] = answers;
   if (allowed) return "allow";
-  const questions = collapseQuestions(policy, permission);
+  const questions = collapseQuestions(policy, permission, input.readPermission);
   return questions.length === 2 && readable ? "forbidden" : "not_found";
 }
 

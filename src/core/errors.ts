@@ -17,6 +17,7 @@ export const FGAC_ERROR_STATUS = Object.freeze({
   not_found: 404,
   unauthenticated: 401,
   invalid_identifier: 400,
+  invalid_consistency_token: 400,
   conflict: 409,
   authorization_unavailable: 503,
   configuration_error: 500,
@@ -134,6 +135,35 @@ export class ConflictError extends FgacError {
 }
 
 /**
+ * A consistency token (a SpiceDB ZedToken) that is malformed, from another SpiceDB, or from
+ * its future (HTTP 400). Tokens usually come from a client (a header, a cookie), so this is the
+ * client's error; the message is a constant and never repeats the token.
+ *
+ * @example
+ * ```ts
+ * app.use(fgac({ authorizer, subject, consistency: consistencyFromHeader("x-zed-token") }));
+ * // a forged x-zed-token answers 400 {"message":"Invalid consistency token.", ...}
+ * ```
+ */
+export class InvalidConsistencyTokenError extends FgacError {
+  override readonly name = "InvalidConsistencyTokenError" as const;
+  readonly code = "invalid_consistency_token" satisfies FgacErrorCode;
+  readonly status = FGAC_ERROR_STATUS.invalid_consistency_token;
+  constructor(message = "Invalid consistency token.", options?: FgacErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** Options of {@link AuthorizationUnavailableError}. */
+export interface AuthorizationUnavailableErrorOptions extends FgacErrorOptions {
+  /**
+   * True when the failure is of the transport and the same read may well succeed at once
+   * (unavailable, connection reset): the authorizer retries idempotent reads on it.
+   */
+  transient?: boolean;
+}
+
+/**
  * The authorization backend failed, timed out or answered something unexpected (HTTP 503).
  * The library fails closed: nothing is allowed on this error.
  */
@@ -141,8 +171,14 @@ export class AuthorizationUnavailableError extends FgacError {
   override readonly name = "AuthorizationUnavailableError" as const;
   readonly code = "authorization_unavailable" satisfies FgacErrorCode;
   readonly status = FGAC_ERROR_STATUS.authorization_unavailable;
-  constructor(message = "Authorization is temporarily unavailable.", options?: FgacErrorOptions) {
+  /** A transport failure worth retrying for a read; see {@link AuthorizationUnavailableErrorOptions}. */
+  readonly transient: boolean;
+  constructor(
+    message = "Authorization is temporarily unavailable.",
+    options?: AuthorizationUnavailableErrorOptions,
+  ) {
     super(message, options);
+    this.transient = options?.transient === true;
   }
 }
 

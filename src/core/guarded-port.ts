@@ -1,8 +1,20 @@
-// The guarded port: every port call the authorizer makes runs here, under the deadline,
-// through the error filter (fail closed) and with its answer validated before anyone reads it.
-import { AuthorizationUnavailableError, type FgacErrorCode, hasFgacCode } from "./errors.js";
+// The guarded port: every port call the authorizer makes runs here, under the deadline (which
+// also aborts the call's work), retried on transient failures when it is a read, through the
+// error filter (fail closed), with its answer validated before anyone reads it.
+import {
+  AuthorizationUnavailableError,
+  ConfigurationError,
+  type FgacErrorCode,
+  hasFgacCode,
+} from "./errors.js";
 import type { Logger } from "./logger.js";
-import type { AuthorizationPort, CheckRequest, LookupRequest, WriteResult } from "./port.js";
+import type {
+  AuthorizationPort,
+  CallOptions,
+  CheckRequest,
+  LookupRequest,
+  WriteResult,
+} from "./port.js";
 import { isValidId } from "./resources.js";
 
 /** Log fields that describe a call (resource type, id or count, permission): never the subject. */
@@ -10,6 +22,45 @@ export type CallFields = Record<string, unknown>;
 
 /** The write operations of a port. */
 export type WriteOp = "grant" | "revoke" | "register" | "deregister";
+
+/** How reads are retried on a transient failure; `false` turns retries off. */
+export interface RetryOptions {
+  /** Retries after the first try (default 2). */
+  attempts?: number;
+  /** First backoff in ms, doubled each retry, fully jittered (default 20). */
+  baseDelayMs?: number;
+}
+
+/** The bounds on one call's work; past them a call is refused before the backend is asked. */
+export interface Limits {
+  /** Most resources one `canMany` may ask about (default 10 000). */
+  checkMany?: number;
+  /** Most ids one lookup may answer (default 100 000); more fails closed. */
+  lookupIds?: number;
+}
+
+/** @internal The guarded port's settings. */
+export interface GuardedPortOptions {
+  logger: Logger;
+  timeoutMs: number;
+  retry: Required<RetryOptions> | false;
+  limits: Required<Limits>;
+}
+
+/** Defaults of {@link Limits}. */
+export const DEFAULT_LIMITS: Required<Limits> = Object.freeze({
+  checkMany: 10_000,
+  lookupIds: 100_000,
+});
+
+/** Defaults of {@link RetryOptions}. */
+export const DEFAULT_RETRY: Required<RetryOptions> = Object.freeze({
+  attempts: 2,
+  baseDelayMs: 20,
+});
+
+/** Questions per `checkMany` call to the port: bounds what one backend call holds. */
+const CHECK_CHUNK = 1000;
 
 /**
  * Codes of the errors a port may throw (see AuthorizationPort). Anything else, such as a port
@@ -22,78 +73,164 @@ const PORT_ERROR_CODES: readonly FgacErrorCode[] = [
   "unauthenticated",
   "configuration_error",
   "invalid_identifier",
+  "invalid_consistency_token",
 ];
 
 /**
  * @internal A port seen through the authorizer's guarantees: each call has a deadline
- * (`timeoutMs`), throws only the errors a port is documented to throw (anything else is
- * `AuthorizationUnavailableError`), logs failures by code (a backend's message can hold the
- * subject), and returns only well-formed answers.
+ * (`timeoutMs`) whose expiry aborts the port's work through `signal`; reads are retried on a
+ * transient failure inside that deadline, writes never; only the errors a port is documented to
+ * throw pass (anything else is `AuthorizationUnavailableError`); failures are logged by code (a
+ * backend's message can hold the subject); only well-formed answers are returned.
  */
 export class GuardedPort {
   constructor(
     private readonly port: AuthorizationPort,
-    private readonly logger: Logger,
-    private readonly timeoutMs: number,
+    private readonly options: GuardedPortOptions,
   ) {}
 
   /** One check; anything but a boolean answer fails closed. */
   async check(req: CheckRequest, fields: CallFields): Promise<boolean> {
-    const answer = await this.call("check", fields, () => this.port.check(req));
+    const answer = await this.call("check", fields, true, (o) => this.port.check(req, o));
     if (typeof answer !== "boolean") throw this.malformed("check", fields);
     return answer;
   }
 
-  /** Many checks in one call; anything but one boolean per request, in order, fails closed. */
+  /**
+   * Many checks, in chunks, under one deadline; anything but one boolean per request, in order,
+   * fails closed. More than `limits.checkMany` is refused before any backend call.
+   */
   async checkMany(reqs: readonly CheckRequest[], fields: CallFields): Promise<boolean[]> {
-    const answers = await this.call("checkMany", fields, () => this.port.checkMany(reqs));
-    if (
-      !Array.isArray(answers) ||
-      answers.length !== reqs.length ||
-      !answers.every((a) => typeof a === "boolean")
-    ) {
-      throw this.malformed("checkMany", fields);
+    if (reqs.length > this.options.limits.checkMany) {
+      throw new ConfigurationError(
+        `canMany: at most ${this.options.limits.checkMany} resources per call (limits.checkMany)`,
+      );
     }
-    return answers;
+    return this.call("checkMany", fields, true, async (o) => {
+      const answers: boolean[] = [];
+      for (let i = 0; i < reqs.length; i += CHECK_CHUNK) {
+        const chunk = reqs.slice(i, i + CHECK_CHUNK);
+        const part = await this.port.checkMany(chunk, o);
+        if (!Array.isArray(part) || part.length !== chunk.length || !part.every(isBoolean)) {
+          throw MALFORMED;
+        }
+        answers.push(...part);
+      }
+      return answers;
+    });
   }
 
-  /** A lookup: `null` (unscoped) or distinct valid ids; anything else fails closed. */
+  /** A lookup: `null` (unscoped) or distinct valid ids, at most `limits.lookupIds`. */
   async lookup(req: LookupRequest, fields: CallFields): Promise<string[] | null> {
-    const ids = await this.call("lookup", fields, () => this.port.lookup(req));
+    const ids = await this.call("lookup", fields, true, (o) => this.port.lookup(req, o));
     if (ids === null) return null;
     if (!Array.isArray(ids) || !ids.every(isValidId)) throw this.malformed("lookup", fields);
-    return [...new Set(ids)];
+    const unique = [...new Set(ids)];
+    if (unique.length > this.options.limits.lookupIds) {
+      this.options.logger.error(
+        { fgac: "lookup", ...fields, error: "too_many_ids" },
+        "fgac: lookup failed",
+      );
+      throw new ConfigurationError(
+        `lookup: more than ${this.options.limits.lookupIds} ids (limits.lookupIds); scope it by parent or page it`,
+      );
+    }
+    return unique;
   }
 
-  /** A write; a missing result is an empty one. */
+  /** A write, never retried (its outcome may be unknown); a missing result is an empty one. */
   async write(
     op: WriteOp,
     fields: CallFields,
-    fn: (port: AuthorizationPort) => Promise<WriteResult>,
+    fn: (port: AuthorizationPort, options: CallOptions) => Promise<WriteResult>,
   ): Promise<WriteResult> {
-    return (await this.call(op, fields, () => fn(this.port))) ?? {};
+    return (await this.call(op, fields, false, (o) => fn(this.port, o))) ?? {};
   }
 
-  private async call<T>(op: string, fields: CallFields, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    op: string,
+    fields: CallFields,
+    idempotent: boolean,
+    fn: (options: CallOptions) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const { signal } = controller;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AuthorizationUnavailableError()), this.timeoutMs);
+      timer = setTimeout(() => {
+        reject(new AuthorizationUnavailableError());
+        controller.abort(new AuthorizationUnavailableError());
+      }, this.options.timeoutMs);
     });
     try {
-      return await Promise.race([Promise.resolve().then(fn), deadline]);
+      return await Promise.race([this.tries(op, fields, idempotent, signal, fn), deadline]);
     } catch (error) {
+      if (error === MALFORMED) throw this.malformed(op, fields);
       const mapped = hasFgacCode(error, ...PORT_ERROR_CODES)
         ? error
         : new AuthorizationUnavailableError(undefined, { cause: error });
-      this.logger.error({ fgac: op, ...fields, error: mapped.code }, `fgac: ${op} failed`);
+      this.options.logger.error({ fgac: op, ...fields, error: mapped.code }, `fgac: ${op} failed`);
       throw mapped;
     } finally {
       clearTimeout(timer);
+      // Whatever the outcome, nothing of this call may keep running for nobody.
+      if (!signal.aborted) controller.abort();
+    }
+  }
+
+  /** Runs `fn`, retrying a read on a transient failure until the deadline aborts `signal`. */
+  private async tries<T>(
+    op: string,
+    fields: CallFields,
+    idempotent: boolean,
+    signal: AbortSignal,
+    fn: (options: CallOptions) => Promise<T>,
+  ): Promise<T> {
+    const retry = idempotent ? this.options.retry : false;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await fn({ signal });
+      } catch (error) {
+        const transient =
+          hasFgacCode(error, "authorization_unavailable") &&
+          (error as { transient?: unknown }).transient === true;
+        if (!retry || !transient || attempt >= retry.attempts || signal.aborted) throw error;
+        const delayMs = Math.random() * retry.baseDelayMs * 2 ** attempt;
+        this.options.logger.warn(
+          { fgac: op, ...fields, retry: attempt + 1, error: "authorization_unavailable" },
+          `fgac: ${op} retried`,
+        );
+        await sleep(delayMs, signal);
+      }
     }
   }
 
   private malformed(op: string, fields: CallFields): AuthorizationUnavailableError {
-    this.logger.error({ fgac: op, ...fields, error: "malformed_answer" }, `fgac: ${op} failed`);
+    this.options.logger.error(
+      { fgac: op, ...fields, error: "malformed_answer" },
+      `fgac: ${op} failed`,
+    );
     return new AuthorizationUnavailableError();
   }
+}
+
+/** Thrown inside a call for an answer of the wrong shape; logged once, as malformed. */
+const MALFORMED = Symbol("malformed");
+
+function isBoolean(value: unknown): value is boolean {
+  return typeof value === "boolean";
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

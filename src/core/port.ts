@@ -3,11 +3,22 @@
 import { z } from "zod";
 import type { Resource, Subject } from "./resources.js";
 
-/** Validates a {@link Consistency} given at run time (options, per-request settings). */
+/**
+ * What a consistency token may look like before any backend sees it: the characters of
+ * base64 (SpiceDB's ZedTokens) and of simple opaque tokens, at most 1024 of them.
+ */
+const TOKEN = /^[A-Za-z0-9+/=_\-.:]{1,1024}$/;
+
+/** @internal True when `token` is shaped like a consistency token (not that a backend accepts it). */
+export function isWellFormedToken(token: unknown): token is string {
+  return typeof token === "string" && TOKEN.test(token);
+}
+
+/** @internal Validates a {@link Consistency} given at run time (options, per-request settings). */
 export const consistencySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("minimizeLatency") }),
   z.object({ kind: z.literal("fullyConsistent") }),
-  z.object({ kind: z.literal("atLeastAsFresh"), token: z.string().min(1) }),
+  z.object({ kind: z.literal("atLeastAsFresh"), token: z.string().refine(isWellFormedToken) }),
 ]);
 
 /** How fresh a read must be. Maps to SpiceDB's consistency requirement. */
@@ -38,7 +49,7 @@ export interface LookupRequest {
   readonly consistency?: Consistency;
 }
 
-/** One edge: `resource#relation@subject`. `relation` defaults to `"owner"`. */
+/** One edge: `resource#relation@subject`. `relation` defaults to the port's owner relation. */
 export interface RelationRequest {
   readonly subject: Subject;
   readonly resource: Resource;
@@ -57,6 +68,15 @@ export interface DeregisterRequest {
   readonly resource: Resource;
 }
 
+/**
+ * Per-call options the authorizer passes to every port method. `signal` aborts when the
+ * caller's deadline has passed (or the caller gave up): a port stops the call's work then
+ * (cancels the gRPC call or stream, aborts the fetch) instead of letting it run on.
+ */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
 /** Result of a write: the backend's consistency token (SpiceDB ZedToken) when it has one. */
 export interface WriteResult {
   readonly token?: string;
@@ -72,25 +92,29 @@ export interface WriteResult {
  */
 export interface AuthorizationPort {
   /** True only when the backend positively allowed the request. */
-  check(req: CheckRequest): Promise<boolean>;
+  check(req: CheckRequest, options?: CallOptions): Promise<boolean>;
   /** One answer per request, in the same order. */
-  checkMany(reqs: readonly CheckRequest[]): Promise<boolean[]>;
+  checkMany(reqs: readonly CheckRequest[], options?: CallOptions): Promise<boolean[]>;
   /**
    * Ids the subject has the permission on (under `req.parent` when given); `null` means
    * unscoped: no filter by id at all (a parent filter, if asked for, is still the caller's).
    */
-  lookup(req: LookupRequest): Promise<readonly string[] | null>;
-  /** Writes one edge (relation default `"owner"`). Idempotent. */
-  grant(req: RelationRequest): Promise<WriteResult>;
-  /** Removes one edge (relation default `"owner"`). Idempotent. */
-  revoke(req: RelationRequest): Promise<WriteResult>;
+  lookup(req: LookupRequest, options?: CallOptions): Promise<readonly string[] | null>;
+  /** Writes one edge (relation default: the port's owner relation). Idempotent. */
+  grant(req: RelationRequest, options?: CallOptions): Promise<WriteResult>;
+  /** Removes one edge (relation default: the port's owner relation). Idempotent. */
+  revoke(req: RelationRequest, options?: CallOptions): Promise<WriteResult>;
   /** Writes the owner edge and the parent edge atomically. */
-  register(req: RegisterRequest): Promise<WriteResult>;
+  register(req: RegisterRequest, options?: CallOptions): Promise<WriteResult>;
   /** Removes every edge whose resource is this object, in one call. */
-  deregister(req: DeregisterRequest): Promise<WriteResult>;
+  deregister(req: DeregisterRequest, options?: CallOptions): Promise<WriteResult>;
   /** Releases connections. */
   close?(): Promise<void>;
 }
 
-/** The relation `grant`, `revoke` and `register` use when none is given. */
+/**
+ * The owner relation of a port whose options name none: what `register` writes and what
+ * `grant` and `revoke` use without a relation. The port owns the default (its `ownerRelation`
+ * option); the authorizer passes no relation when the caller gave none.
+ */
 export const DEFAULT_RELATION = "owner";

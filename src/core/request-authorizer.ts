@@ -15,12 +15,7 @@ import {
 } from "./errors.js";
 import type { CallFields, GuardedPort, WriteOp } from "./guarded-port.js";
 import type { Logger } from "./logger.js";
-import {
-  type AuthorizationPort,
-  type Consistency,
-  DEFAULT_RELATION,
-  type WriteResult,
-} from "./port.js";
+import type { AuthorizationPort, CallOptions, Consistency, WriteResult } from "./port.js";
 import {
   assertResource,
   isValidRelationName,
@@ -29,6 +24,7 @@ import {
   type PermissionOf,
   type Resource,
   type ResourceKind,
+  readPermissionOf,
   type Subject,
 } from "./resources.js";
 
@@ -110,9 +106,9 @@ export interface RequestAuthorizer {
     permission?: K extends ResourceKind<string, infer P> ? P : string,
     options?: AuthorizedIdsOptions,
   ): Promise<string[] | null>;
-  /** Writes `resource#relation@subject` (relation default `"owner"`). */
+  /** Writes `resource#relation@subject` (relation default: the port's owner relation). */
   grant(resource: Resource, relation?: string): Promise<WriteResult>;
-  /** Removes `resource#relation@subject` (relation default `"owner"`). */
+  /** Removes `resource#relation@subject` (relation default: the port's owner relation). */
   revoke(resource: Resource, relation?: string): Promise<WriteResult>;
   /**
    * Registers the subject as owner of `resource`, under `parent`, atomically.
@@ -191,7 +187,8 @@ export class CallerAuthorizer implements RequestAuthorizer {
   ): Promise<void> {
     const message = options.message ?? notFoundMessageOf(resource);
     const policy = options.collapse ?? this.context.defaultCollapse;
-    const questions = collapseQuestions(policy, permission);
+    const readPermission = readPermissionOf(resource);
+    const questions = collapseQuestions(policy, permission, readPermission);
     let answers: boolean[] | undefined;
     try {
       answers = await this.decide(questions.map((p) => ({ resource, permission: p })));
@@ -199,7 +196,7 @@ export class CallerAuthorizer implements RequestAuthorizer {
     } catch (error) {
       if (!hasFgacCode(error, "invalid_identifier")) throw error;
     }
-    const outcome = decideCollapse({ policy, permission, answers });
+    const outcome = decideCollapse({ policy, permission, readPermission, answers });
     if (outcome === "forbidden") throw new AuthorizationError();
     if (outcome === "not_found") throw new NotFoundError(message);
   }
@@ -210,7 +207,14 @@ export class CallerAuthorizer implements RequestAuthorizer {
     options: AuthorizedIdsOptions = {},
   ): Promise<string[] | null> {
     const resourceType = typeof kindOrType === "string" ? kindOrType : kindOrType.type;
-    const perm: string = permission ?? READ_PERMISSION;
+    const perm: string | null =
+      permission ??
+      (typeof kindOrType === "string" ? READ_PERMISSION : (kindOrType.readPermission ?? null));
+    if (perm === null) {
+      throw new ConfigurationError(
+        "authorizedIds: this kind has no readPermission; name the permission",
+      );
+    }
     if (!isValidTypeName(resourceType)) throw new ConfigurationError("invalid resource type name");
     assertPermission(perm);
     const { parent } = options;
@@ -233,6 +237,12 @@ export class CallerAuthorizer implements RequestAuthorizer {
       return [];
     }
     const { fgac: _, ...callFields } = fields;
+    if (parent !== undefined && !(await this.seesParent(parent))) {
+      // A parent the subject may not see answers exactly like an absent one: nothing, and
+      // without reading its children (their number would show in the time taken).
+      log({ count: 0 });
+      return [];
+    }
     const ids = await this.context.port.lookup(
       {
         subject: this.caller.subject,
@@ -247,31 +257,48 @@ export class CallerAuthorizer implements RequestAuthorizer {
     return ids;
   }
 
-  async grant(resource: Resource, relation = DEFAULT_RELATION): Promise<WriteResult> {
-    assertPermission(relation);
-    return this.write("grant", resource, { relation }, (port, subject) =>
-      port.grant({ subject, resource, relation }),
+  async grant(resource: Resource, relation?: string): Promise<WriteResult> {
+    return this.writeEdge("grant", resource, relation);
+  }
+
+  async revoke(resource: Resource, relation?: string): Promise<WriteResult> {
+    return this.writeEdge("revoke", resource, relation);
+  }
+
+  /** A grant or revoke; without a relation the port's owner relation applies (its default). */
+  private writeEdge(op: "grant" | "revoke", resource: Resource, relation: string | undefined) {
+    if (relation !== undefined) assertPermission(relation);
+    const edge = relation === undefined ? {} : { relation };
+    return this.write(op, resource, edge, (port, subject, options) =>
+      port[op]({ subject, resource, ...edge }, options),
     );
   }
 
-  async revoke(resource: Resource, relation = DEFAULT_RELATION): Promise<WriteResult> {
-    assertPermission(relation);
-    return this.write("revoke", resource, { relation }, (port, subject) =>
-      port.revoke({ subject, resource, relation }),
-    );
+  /** Whether the subject may see `parent` (its kind's read permission), for a scoped list. */
+  private async seesParent(parent: Resource): Promise<boolean> {
+    const permission = readPermissionOf(parent);
+    if (permission === null) {
+      throw new ConfigurationError(
+        "authorizedIds: the parent's kind has no readPermission, so who may see it is unknown",
+      );
+    }
+    const [visible = false] = await this.decide([{ resource: parent, permission }]);
+    return visible;
   }
 
   async register(resource: Resource, options: RegisterOptions = {}): Promise<WriteResult> {
     const { parent } = options;
     if (parent !== undefined) assertResource(parent);
     const extra = parent ? { parentType: parent.type, parentId: parent.id } : {};
-    return this.write("register", resource, extra, (port, subject) =>
-      port.register(parent ? { subject, resource, parent } : { subject, resource }),
+    return this.write("register", resource, extra, (port, subject, options) =>
+      port.register(parent ? { subject, resource, parent } : { subject, resource }, options),
     );
   }
 
   async deregister(resource: Resource): Promise<WriteResult> {
-    return this.write("deregister", resource, {}, (port) => port.deregister({ resource }));
+    return this.write("deregister", resource, {}, (port, _, options) =>
+      port.deregister({ resource }, options),
+    );
   }
 
   /** Asks the port several questions in one call (one check for one question). */
@@ -323,7 +350,7 @@ export class CallerAuthorizer implements RequestAuthorizer {
     op: WriteOp,
     resource: Resource,
     extra: CallFields,
-    fn: (port: AuthorizationPort, subject: Subject) => Promise<WriteResult>,
+    fn: (port: AuthorizationPort, subject: Subject, options: CallOptions) => Promise<WriteResult>,
   ): Promise<WriteResult> {
     assertResource(resource);
     const fields = { resourceType: resource.type, resourceId: resource.id, ...extra };
@@ -334,7 +361,7 @@ export class CallerAuthorizer implements RequestAuthorizer {
     }
     if (this.caller.kind === "anonymous") throw new UnauthenticatedError();
     const { subject } = this.caller;
-    const result = await this.context.port.write(op, fields, (port) => fn(port, subject));
+    const result = await this.context.port.write(op, fields, (port, o) => fn(port, subject, o));
     this.logger.info({ fgac: op, ...fields }, `fgac: ${op}`);
     return result;
   }

@@ -1,7 +1,7 @@
 // Resources and subjects: defineResource and its typed kinds (agentex's among them), the
 // subject factories, and SpiceDB's identifier rules. The kind owns its not-found message.
 import { z } from "zod";
-import { InvalidIdentifierError } from "./errors.js";
+import { ConfigurationError, InvalidIdentifierError } from "./errors.js";
 import { parseOptions } from "./options.js";
 
 declare const permissionBrand: unique symbol;
@@ -67,6 +67,12 @@ export interface ResourceKind<T extends string = string, P extends string = stri
   readonly notFoundMessage: string;
   /** The permissions this kind declared (empty when it declared none). */
   readonly permissions: readonly P[];
+  /**
+   * The permission that means "can see it": what the `"unless-readable"` policy, a lookup's
+   * default and a scoped list's parent check ask for. `undefined` when the kind declared
+   * permissions without one.
+   */
+  readonly readPermission: P | undefined;
   /** True when `id` is valid for this kind (same rule as {@link isValidId}). */
   isValidId(id: unknown): id is string;
 }
@@ -77,6 +83,12 @@ export interface DefineResourceOptions<P extends string> {
   notFoundMessage?: string;
   /** Permission names (`as const`) that make a wrong permission a compile error. */
   permissions?: readonly P[];
+  /**
+   * The permission that means "can see it". Default `"read"` when `permissions` lists it or
+   * lists nothing; none when `permissions` lists others only (the kind is then collapsed with
+   * the `"always"` policy, and a scoped list cannot use it as a parent).
+   */
+  readPermission?: NoInfer<P>;
 }
 
 const DEFAULT_NOT_FOUND = "Not found.";
@@ -85,11 +97,15 @@ const DEFAULT_NOT_FOUND = "Not found.";
  * part of the value (equality, JSON), and `Symbol.for` so an ESM and a CJS copy agree.
  */
 const NOT_FOUND_MESSAGE = Symbol.for("fgac.notFoundMessage");
+/** Where such a resource keeps its kind's read permission (`null`: the kind has none). */
+const READ_PERMISSION = Symbol.for("fgac.readPermission");
+const DEFAULT_READ = "read";
 
 const typeSchema = z.string().refine(isValidTypeName, "is not a valid type name");
 const optionsSchema = z.object({
   notFoundMessage: z.string().min(1).max(200).optional(),
   permissions: z.array(z.string().regex(RELATION_NAME)).readonly().optional(),
+  readPermission: z.string().regex(RELATION_NAME).optional(),
 });
 
 /**
@@ -116,19 +132,50 @@ export function defineResource<const T extends string, const P extends string = 
   parseOptions(`defineResource("${type}")`, optionsSchema, options);
   const notFoundMessage = options.notFoundMessage ?? DEFAULT_NOT_FOUND;
   const permissions = Object.freeze([...(options.permissions ?? [])]) as readonly P[];
+  const readPermission = options.readPermission ?? defaultReadPermission(permissions);
+  if (
+    readPermission !== undefined &&
+    permissions.length > 0 &&
+    !permissions.includes(readPermission)
+  ) {
+    throw new ConfigurationError(
+      `defineResource("${type}"): "readPermission" must be one of its permissions`,
+    );
+  }
   const kind = ((id: string): Resource<T, P> => {
     assertValidId(id);
     const resource = { type, id };
-    Object.defineProperty(resource, NOT_FOUND_MESSAGE, { value: notFoundMessage });
+    Object.defineProperties(resource, {
+      [NOT_FOUND_MESSAGE]: { value: notFoundMessage },
+      [READ_PERMISSION]: { value: readPermission ?? null },
+    });
     return Object.freeze(resource);
   }) as ResourceKind<T, P>;
   Object.defineProperties(kind, {
     type: { value: type, enumerable: true },
     notFoundMessage: { value: notFoundMessage, enumerable: true },
     permissions: { value: permissions, enumerable: true },
+    readPermission: { value: readPermission, enumerable: true },
     isValidId: { value: isValidId, enumerable: true },
   });
   return kind;
+}
+
+function defaultReadPermission<P extends string>(permissions: readonly P[]): P | undefined {
+  return permissions.length === 0 || (permissions as readonly string[]).includes(DEFAULT_READ)
+    ? (DEFAULT_READ as P)
+    : undefined;
+}
+
+/**
+ * @internal The read permission of the kind that built `resource` (`null` when that kind has
+ * none), or `"read"` for a resource written as a plain object.
+ */
+export function readPermissionOf(resource: unknown): string | null {
+  if (typeof resource !== "object" || resource === null) return DEFAULT_READ;
+  const own = (resource as { [READ_PERMISSION]?: unknown })[READ_PERMISSION];
+  if (own === null) return null;
+  return typeof own === "string" ? own : DEFAULT_READ;
 }
 
 /**
@@ -168,6 +215,8 @@ export const task: ResourceKind<"task", AgentexPermission> = defineResource("tas
 /** The tenant kind: agents are registered under a tenant. */
 export const tenant: ResourceKind<"tenant", string> = defineResource("tenant", {
   notFoundMessage: "Tenant not found.",
+  // agentex's tenant has no `read`: its members are who may see it.
+  readPermission: "membership",
 });
 
 /** The constant 404 message for api keys: `"Agent api_key not found."`. */

@@ -83,7 +83,7 @@ function appWithZedTokens(port: AuthorizationPort): Hono<ho.FgacEnv> {
 }
 
 describe("per-request consistency", () => {
-  it("a token the client carries reaches every read of its request; a bad one is a 500", async () => {
+  it("a token the client carries reaches every read of its request; a malformed one is a 400", async () => {
     const seen: unknown[] = [];
     const app = appWithZedTokens(recordingConsistency(seen));
     const { token } = await db.port.grant({
@@ -104,11 +104,14 @@ describe("per-request consistency", () => {
       200,
     );
     expect(seen).toEqual([undefined, undefined]);
-    // An empty token is not a consistency: a configuration error, and nothing is allowed.
+    // An empty token cannot be one: the client's error (400, constant body), nothing allowed.
     const bad = await app.request("/keys/k-alice", {
       headers: { "x-user-id": "alice", "x-zed-token": "" },
     });
-    expect(bad.status).toBe(500);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toBe(
+      '{"message":"Invalid consistency token.","code":400,"data":null}',
+    );
     expect(() =>
       ho.fgac({ authorizer, subject: ho.subjectFromHeaders(), consistency: "fresh" as never }),
     ).toThrow(ConfigurationError);

@@ -5,8 +5,10 @@ import {
   apiKey,
   ConfigurationError,
   createAuthorizer,
+  InvalidConsistencyTokenError,
   NotFoundError,
   tenant,
+  toErrorResponse,
   UnauthenticatedError,
   user,
 } from "../../src/index.js";
@@ -64,6 +66,7 @@ describe("forSubject consistency", () => {
       ["check", fully],
       ["checkMany", fully, fully],
       ["checkMany", fully, fully],
+      ["check", fully], // may the subject see the parent? (before any child is read)
       ["lookup", fully],
     ]);
     // Without it, requests carry none (the port's default applies).
@@ -91,16 +94,29 @@ describe("forSubject consistency", () => {
     expect(await authz.authorizedIds(apiKey, "read", { parent: a })).toEqual([k.id]);
   });
 
-  it("rejects an invalid consistency when binding", () => {
+  it("rejects a consistency of the wrong shape as the app's bug (500) when binding", () => {
     const authorizer = createAuthorizer({ port: db.port });
-    for (const consistency of [
-      { kind: "atLeastAsFresh", token: "" },
-      { kind: "eventually" },
-      "fullyConsistent",
-    ]) {
+    for (const consistency of [{ kind: "eventually" }, "fullyConsistent", null, { kind: 1 }]) {
       expect(() =>
         authorizer.forSubject(user("alice"), { consistency: consistency as never }),
       ).toThrow(ConfigurationError);
+    }
+  });
+
+  it("rejects a token that cannot be one as the client's error (400), naming nothing", () => {
+    const authorizer = createAuthorizer({ port: db.port });
+    for (const token of ["", " ", "x".repeat(1025), "<script>", "a\u0000b", "tok en", "é"]) {
+      let error: unknown;
+      try {
+        authorizer.forSubject(user("alice"), { consistency: { kind: "atLeastAsFresh", token } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidConsistencyTokenError);
+      expect(toErrorResponse(error).status).toBe(400);
+      expect(toErrorResponse(error).body).toBe(
+        '{"message":"Invalid consistency token.","code":400,"data":null}',
+      );
     }
   });
 });
