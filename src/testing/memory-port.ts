@@ -37,7 +37,8 @@ export type MemoryPortCall =
   | { op: "check"; req: CheckRequest }
   | { op: "checkMany"; req: readonly CheckRequest[] }
   | { op: "lookup"; req: LookupRequest }
-  | { op: "grant" | "revoke"; req: RelationRequest }
+  | { op: "grant"; req: RelationRequest }
+  | { op: "revoke"; req: RelationRequest }
   | { op: "register"; req: RegisterRequest }
   | { op: "deregister"; req: DeregisterRequest };
 

@@ -5,12 +5,15 @@ import {
   AuthorizationUnavailableError,
   agent,
   apiKey,
+  type CallOptions,
+  ConfigurationError,
   createAuthorizer,
   NotFoundError,
   toErrorResponse,
   user,
 } from "../../src/index.js";
 import type { EmbeddedSpiceDB } from "../../src/spicedb/index.js";
+import { recordingLogger } from "../../src/testing/index.js";
 import { startAgentex } from "../support/agentex-world.js";
 import { uid, withOverrides } from "../support/port-contract.js";
 
@@ -137,5 +140,164 @@ describe("malformed answers (fail closed)", () => {
         createAuthorizer({ port }).forSubject(user("alice")).authorizedIds(apiKey),
       ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
     }
+  });
+});
+
+describe("cancellation", () => {
+  it("the deadline aborts the signal the port was given, so its work stops", async () => {
+    const signals: AbortSignal[] = [];
+    const hang = (_: unknown, options?: CallOptions) => {
+      if (options?.signal) signals.push(options.signal);
+      return new Promise<never>(() => {});
+    };
+    const port = withOverrides(db.port, { check: hang, checkMany: hang, lookup: hang });
+    const authz = createAuthorizer({ port, timeoutMs: 30 }).forSubject(user("alice"));
+    for (const call of [
+      () => authz.can(apiKey("k-alice"), "read"),
+      () => authz.canMany([apiKey("k-alice"), apiKey("k-bob")], "read"),
+      () => authz.authorizedIds(apiKey),
+    ]) {
+      await expect(call()).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    }
+    expect(signals).toHaveLength(3);
+    expect(signals.every((s) => s.aborted)).toBe(true);
+  });
+
+  it("a call that settled leaves nothing running: its signal is aborted too", async () => {
+    let seen: AbortSignal | undefined;
+    const port = withOverrides(db.port, {
+      check: (r, options) => {
+        seen = options?.signal;
+        return db.port.check(r);
+      },
+    });
+    await createAuthorizer({ port }).forSubject(user("alice")).can(apiKey("k-alice"), "read");
+    expect(seen?.aborted).toBe(true);
+  });
+});
+
+/** The real port, whose `op` first fails `times` times with `error`. */
+function failingFirst(op: "check" | "lookup" | "grant", times: number, error: () => Error) {
+  let calls = 0;
+  const port = withOverrides(db.port, {
+    [op]: (r: never, o?: CallOptions) => {
+      calls += 1;
+      if (calls <= times) return Promise.reject(error());
+      return (db.port[op] as (r: never, o?: CallOptions) => Promise<unknown>)(r, o);
+    },
+  });
+  return { port, calls: () => calls };
+}
+
+const transient = () => new AuthorizationUnavailableError(undefined, { transient: true });
+
+describe("retries", () => {
+  it("a read that fails transiently is retried within the deadline, and each retry logged", async () => {
+    const logger = recordingLogger();
+    const check = failingFirst("check", 2, transient);
+    const authz = createAuthorizer({ port: check.port, logger }).forSubject(user("alice"));
+    expect(await authz.can(apiKey("k-alice"), "read")).toBe(true);
+    expect(check.calls()).toBe(3);
+    const retries = logger.entries.filter((e) => e.obj["retry"] !== undefined);
+    expect(retries.map((e) => [e.level, e.obj["retry"]])).toEqual([
+      ["warn", 1],
+      ["warn", 2],
+    ]);
+    const lookup = failingFirst("lookup", 1, transient);
+    const lister = createAuthorizer({ port: lookup.port }).forSubject(user("alice"));
+    expect(await lister.authorizedIds(apiKey)).toEqual(["k-alice"]);
+    expect(lookup.calls()).toBe(2);
+  });
+
+  it("gives up after `attempts` and fails closed; never retries what is not transient", async () => {
+    const always = failingFirst("check", 99, transient);
+    const authz = createAuthorizer({ port: always.port, retry: { attempts: 3, baseDelayMs: 1 } });
+    await expect(
+      authz.forSubject(user("alice")).can(apiKey("k-alice"), "read"),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(always.calls()).toBe(4);
+    const permanent = failingFirst("check", 1, () => new AuthorizationUnavailableError());
+    await expect(
+      createAuthorizer({ port: permanent.port })
+        .forSubject(user("alice"))
+        .can(apiKey("k-alice"), "read"),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(permanent.calls()).toBe(1);
+    const off = failingFirst("check", 1, transient);
+    await expect(
+      createAuthorizer({ port: off.port, retry: false })
+        .forSubject(user("alice"))
+        .can(apiKey("k-alice"), "read"),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(off.calls()).toBe(1);
+  });
+
+  it("never retries a write: its outcome is unknown", async () => {
+    const grant = failingFirst("grant", 1, transient);
+    const authz = createAuthorizer({ port: grant.port }).forSubject(user(uid("w")));
+    await expect(authz.grant(apiKey(uid("k")), "viewer")).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    expect(grant.calls()).toBe(1);
+  });
+
+  it("retries stop at the deadline: the caller waits no longer than timeoutMs", async () => {
+    const always = failingFirst("check", 1e9, transient);
+    const authz = createAuthorizer({
+      port: always.port,
+      timeoutMs: 100,
+      retry: { attempts: 10, baseDelayMs: 1000 },
+    }).forSubject(user("alice"));
+    const started = performance.now();
+    await expect(authz.can(apiKey("k-alice"), "read")).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    // Ten backoffs of up to 1 s each would take minutes; the deadline cuts them (a generous
+    // bound, not a timing of the happy path).
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe("limits", () => {
+  it("canMany past limits.checkMany is refused before the backend is asked", async () => {
+    let calls = 0;
+    const port = withOverrides(db.port, {
+      checkMany: (r, o) => {
+        calls += 1;
+        return db.port.checkMany(r, o);
+      },
+    });
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const many = Array.from({ length: 10_001 }, (_, i) => apiKey(`k${i}`));
+    await expect(authz.canMany(many, "read")).rejects.toBeInstanceOf(ConfigurationError);
+    expect(calls).toBe(0);
+    const small = createAuthorizer({ port, limits: { checkMany: 2 } }).forSubject(user("alice"));
+    await expect(small.canMany(many.slice(0, 3), "read")).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+    expect(calls).toBe(0);
+  });
+
+  it("canMany asks in chunks of at most 1000, answers in order", async () => {
+    const sizes: number[] = [];
+    const port = withOverrides(db.port, {
+      checkMany: (r, o) => {
+        sizes.push(r.length);
+        return db.port.checkMany(r, o);
+      },
+    });
+    const keys = [apiKey("k-alice"), ...Array.from({ length: 2400 }, (_, i) => apiKey(`n${i}`))];
+    const answers = await createAuthorizer({ port })
+      .forSubject(user("alice"))
+      .canMany(keys, "read");
+    expect(sizes).toEqual([1000, 1000, 401]);
+    expect(answers[0]).toBe(true);
+    expect(answers.slice(1).every((a) => a === false)).toBe(true);
+  });
+
+  it("a lookup answering more than limits.lookupIds fails closed", async () => {
+    const port = withOverrides(db.port, { lookup: async () => ["a1", "a2", "a3"] });
+    const authz = createAuthorizer({ port, limits: { lookupIds: 2 } }).forSubject(user("alice"));
+    await expect(authz.authorizedIds(apiKey)).rejects.toBeInstanceOf(ConfigurationError);
   });
 });

@@ -5,12 +5,13 @@ import {
   apiKey,
   ConfigurationError,
   createAuthorizer,
+  defineResource,
   InvalidIdentifierError,
   tenant,
   user,
 } from "../../src/index.js";
 import type { EmbeddedSpiceDB } from "../../src/spicedb/index.js";
-import { recordingLogger } from "../../src/testing/index.js";
+import { memoryPort, recordingLogger } from "../../src/testing/index.js";
 import { startAgentex } from "../support/agentex-world.js";
 import { uid, withOverrides } from "../support/port-contract.js";
 
@@ -242,5 +243,75 @@ describe("decisionLogLevel", () => {
     expect(() => createAuthorizer({ port: db.port, decisionLogLevel: "trace" as never })).toThrow(
       ConfigurationError,
     );
+  });
+});
+
+describe("grant and revoke without a relation", () => {
+  it("use the port's owner relation, not a literal owner", async () => {
+    const doc = defineResource("doc", { permissions: ["read", "edit"] as const });
+    const port = memoryPort({ ownerRelation: "admin" });
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    await authz.grant(doc("d1"));
+    expect(port.edges.map((e) => e.relation)).toEqual(["admin"]);
+    expect(port.callsOf("grant")[0]?.req).not.toHaveProperty("relation");
+    await authz.revoke(doc("d1"));
+    expect(port.edges).toEqual([]);
+    await authz.grant(doc("d1"), "editor");
+    expect(port.edges.map((e) => e.relation)).toEqual(["editor"]);
+  });
+});
+
+describe("scoped list under a parent the subject cannot see", () => {
+  const KEYS = 20_000;
+  let big: EmbeddedSpiceDB;
+  beforeAll(async () => {
+    // globex's agent g-big holds 20k keys; alice (acme) may not see it.
+    const keys = Array.from(
+      { length: KEYS },
+      (_, i) => `agent_api_key:k${i}#parent_agent@agent:g-big`,
+    );
+    big = await startAgentex(["agent:g-big#tenant@tenant:globex", ...keys]);
+  }, 120_000);
+  afterAll(() => big?.close());
+
+  /** The real port, counting each operation. */
+  function counted() {
+    const counts = { check: 0, checkMany: 0, lookup: 0 };
+    const port = withOverrides(big.port, {
+      check: (r, o) => {
+        counts.check += 1;
+        return big.port.check(r, o);
+      },
+      checkMany: (r, o) => {
+        counts.checkMany += 1;
+        return big.port.checkMany(r, o);
+      },
+      lookup: (r, o) => {
+        counts.lookup += 1;
+        return big.port.lookup(r, o);
+      },
+    });
+    return { port, counts };
+  }
+
+  it("answers [] like an absent parent, without reading its children or bulk-checking", async () => {
+    const hidden = counted();
+    const alice = createAuthorizer({ port: hidden.port }).forSubject(user("alice"));
+    expect(await alice.authorizedIds(apiKey, "read", { parent: agent("g-big") })).toEqual([]);
+    expect(hidden.counts).toEqual({ check: 1, checkMany: 0, lookup: 0 });
+    const absent = counted();
+    const again = createAuthorizer({ port: absent.port }).forSubject(user("alice"));
+    expect(await again.authorizedIds(apiKey, "read", { parent: agent("no-such") })).toEqual([]);
+    expect(absent.counts).toEqual(hidden.counts);
+  });
+
+  it("a subject who sees the parent still gets its readable children", async () => {
+    const { port, counts } = counted();
+    const mallory = createAuthorizer({ port }).forSubject(user("mallory"));
+    expect(await mallory.authorizedIds(apiKey, "read", { parent: agent("g1") })).toEqual([
+      "k-mallory",
+    ]);
+    expect(counts.check).toBe(1);
+    expect(counts.lookup).toBe(1);
   });
 });
