@@ -1,39 +1,19 @@
 // npm run example [-- express|fastify|hono]: one of the example services on PORT (default 3000),
 // with seeded demo data, on PGlite + embedded SpiceDB unless DATABASE_URL / SPICEDB_ENDPOINT are set.
-import type { AddressInfo } from "node:net";
+import { type Framework, serve } from "./shared/server.js";
 import { DEMO, startDeps } from "./shared/setup.js";
 
 const framework = process.argv[2] ?? "express";
-const port = Number(process.env["PORT"] ?? 3000);
-const deps = await startDeps();
-
-let stop: () => Promise<void>;
-let boundPort: number;
-if (framework === "express") {
-  const { createApp } = await import("./express/app.js");
-  const server = createApp(deps).listen(port, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  stop = () => new Promise((resolve) => server.close(() => resolve()));
-  boundPort = (server.address() as AddressInfo).port;
-} else if (framework === "fastify") {
-  const { createApp } = await import("./fastify/app.js");
-  const app = await createApp(deps);
-  await app.listen({ port, host: "127.0.0.1" });
-  stop = () => app.close();
-  boundPort = (app.server.address() as AddressInfo).port;
-} else if (framework === "hono") {
-  const { createApp } = await import("./hono/app.js");
-  const { serve } = await import("@hono/node-server");
-  const server = serve({ fetch: createApp(deps).fetch, port, hostname: "127.0.0.1" });
-  await new Promise((resolve) => server.once("listening", resolve));
-  stop = () => new Promise((resolve) => server.close(() => resolve()));
-  boundPort = (server.address() as AddressInfo).port;
-} else {
+if (!["express", "fastify", "hono"].includes(framework)) {
   console.error(`unknown framework "${framework}": use express, fastify or hono`);
   process.exit(2);
 }
+const deps = await startDeps();
+const served = await serve(framework as Framework, deps, {
+  port: Number(process.env["PORT"] ?? 3000),
+});
 
-const base = `http://127.0.0.1:${boundPort}`;
+const base = `http://127.0.0.1:${served.port}`;
 console.log(`${framework} example on ${base} (pid ${process.pid})`);
 console.log(`
 Seeded tenants: ${Object.entries(DEMO.tenants)
@@ -52,7 +32,7 @@ Seeded tenants: ${Object.entries(DEMO.tenants)
 Ctrl-C to stop.`);
 
 const shutdown = async () => {
-  await stop();
+  await served.close();
   await deps.close();
   process.exit(0);
 };

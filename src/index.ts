@@ -55,6 +55,9 @@ export {
   type DeregisterRequest,
   type LookupRequest,
   type RegisterRequest,
+  type Registration,
+  type RegistrationsPage,
+  type RegistrationsRequest,
   type RelationRequest,
   type WriteResult,
 } from "./core/port.js";

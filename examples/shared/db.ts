@@ -1,6 +1,7 @@
 // The examples' data layer: the same SQL on PGlite (in-process Postgres, the default) or on a
 // real Postgres through `pg` when DATABASE_URL is set.
 import type { PGlite } from "@electric-sql/pglite";
+import { ConflictError } from "fgac";
 
 /** A row of agents. */
 export interface AgentRow {
@@ -30,6 +31,7 @@ export interface Db {
   readonly queries: number;
   insertAgent(row: { id: string; name: string; tenant_id: string }): Promise<AgentRow>;
   getAgent(id: string): Promise<AgentRow | undefined>;
+  /** @throws ConflictError (409) when the agent already has a key of that name */
   insertApiKey(row: {
     id: string;
     agent_id: string;
@@ -68,6 +70,14 @@ create table if not exists agent_api_keys (
 `;
 
 const KEY_COLUMNS = "id, agent_id, name, created_at::text as created_at";
+
+/** The 409 for a key name its agent already has: a constant, naming neither. */
+export const KEY_NAME_TAKEN = "An api key with this name already exists for this agent.";
+
+/** Postgres's unique_violation (both drivers expose the SQLSTATE as `code`). */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "23505";
+}
 
 /** Opens the database: `pg` when `DATABASE_URL` is set, PGlite otherwise. */
 export async function openSql(databaseUrl = process.env["DATABASE_URL"]): Promise<Sql> {
@@ -125,11 +135,17 @@ export async function createDb(sql: Sql): Promise<Db> {
       return agent;
     },
     async insertApiKey(row) {
-      const [key] = await run<ApiKeyRow>(
-        `insert into agent_api_keys (id, agent_id, name, api_key) values ($1, $2, $3, $4) returning ${KEY_COLUMNS}`,
-        [row.id, row.agent_id, row.name, row.secret],
-      );
-      return key as ApiKeyRow;
+      try {
+        const [key] = await run<ApiKeyRow>(
+          `insert into agent_api_keys (id, agent_id, name, api_key) values ($1, $2, $3, $4) returning ${KEY_COLUMNS}`,
+          [row.id, row.agent_id, row.name, row.secret],
+        );
+        return key as ApiKeyRow;
+      } catch (error) {
+        // The (agent_id, name) constraint: the client's conflict, not a server error.
+        if (isUniqueViolation(error)) throw new ConflictError(KEY_NAME_TAKEN, { cause: error });
+        throw error;
+      }
     },
     async getApiKey(id) {
       const [key] = await run<ApiKeyRow>(

@@ -35,20 +35,26 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   return result.data;
 }
 
-const createAgentBody = z.object({
-  name: z.string().min(1).max(255),
-  tenant_id: z.string().min(1).max(1024),
-});
-const createKeyBody = z.object({
-  agent_id: z.string().min(1).max(2048),
-  name: z.string().min(1).max(255),
-});
+/**
+ * Text a client may send: no control character (Postgres refuses NUL, logs and terminals
+ * misread the others) and no lone surrogate (not storable as UTF-8). Refused with 400.
+ */
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !/[\p{Cc}\p{Cs}]/u.test(s));
+
+const createAgentBody = z.object({ name: text(255), tenant_id: text(1024) });
+const createKeyBody = z.object({ agent_id: text(2048), name: text(255) });
 const listQuery = z.object({
-  agent_id: z.string().optional(),
+  agent_id: text(2048).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   page_number: z.coerce.number().int().min(1).max(1_000_000).default(1),
 });
-const nameQuery = z.object({ agent_id: z.string().optional() });
+const nameQuery = z.object({ agent_id: text(2048).optional() });
+const nameParam = z.object({ name: text(255) });
 
 /** What the routes need. */
 export interface ServiceDeps {
@@ -129,6 +135,7 @@ export async function listApiKeys(
 }
 
 async function resolveByName(deps: ServiceDeps, name: string, query: unknown): Promise<ApiKeyRow> {
+  parse(nameParam, { name });
   const { agent_id: agentId } = parse(nameQuery, query);
   // Absent, unknown agent, invalid agent id: all the same identifier-free 404.
   if (agentId === undefined || !agent.isValidId(agentId))

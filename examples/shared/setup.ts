@@ -29,8 +29,6 @@ export const DEMO = {
   },
 } as const;
 
-/** Relationships the demo starts with, besides what the seeding registers. */
-
 /** Everything a service instance uses. */
 export interface Deps {
   db: Db;
@@ -49,6 +47,11 @@ export interface StartOptions {
   /** Reuse a database (tests share one PGlite per file); reset before seeding. */
   db?: Db;
   dualWrite?: DualWriteOptions;
+  /**
+   * Relationships written in bulk at start, in the schema's own names
+   * (`"agent_api_key:k1#parent_agent@agent:a1"`): embedded SpiceDB only.
+   */
+  relationships?: readonly string[];
 }
 
 /** Starts SpiceDB and the database and seeds the demo data through the real dual write. */
@@ -56,6 +59,9 @@ export async function startDeps(options: StartOptions = {}): Promise<Deps> {
   const endpoint = process.env["SPICEDB_ENDPOINT"];
   let basePort: AuthorizationPort;
   let closeSpiceDB: () => Promise<void>;
+  if (endpoint && options.relationships?.length) {
+    throw new Error("startDeps: relationships are written in bulk to the embedded SpiceDB only");
+  }
   if (endpoint) {
     basePort = spicedbPort(
       {
@@ -67,7 +73,10 @@ export async function startDeps(options: StartOptions = {}): Promise<Deps> {
     );
     closeSpiceDB = async () => basePort.close?.();
   } else {
-    const embedded = await startEmbeddedSpiceDB({ schema: agentexSchema });
+    const embedded = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: [...(options.relationships ?? [])],
+    });
     basePort = embedded.port;
     closeSpiceDB = embedded.close;
   }

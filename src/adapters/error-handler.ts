@@ -1,9 +1,10 @@
-// The error answer every adapter's `fgacErrorHandler` sends: library errors through
-// toErrorResponse, a framework's own client errors (bad JSON, body too large) as generic 4xx.
+// The answers every adapter's `fgacErrorHandler` and `fgacNotFoundHandler` send: library errors
+// through toErrorResponse, a framework's own client errors as generic 4xx, unmatched routes as 404.
 import {
   type ErrorResponse,
   errorResponse,
   isFgacError,
+  NotFoundError,
   type ToErrorResponseOptions,
   toErrorResponse,
 } from "../core/errors.js";
@@ -25,12 +26,31 @@ export interface ErrorHandlerOptions extends ToErrorResponseOptions {
   logger?: Pick<Logger, "error">;
 }
 
+/**
+ * Options of `fgacNotFoundHandler` in every adapter: `body` reshapes the answer as it does for
+ * `fgacErrorHandler`, so both keep one shape.
+ *
+ * @example
+ * ```ts
+ * app.use(fgacNotFoundHandler({ body: ({ message, code }) => ({ error: { message, code } }) }));
+ * ```
+ */
+export type NotFoundHandlerOptions = ToErrorResponseOptions;
+
+// Constant messages: a framework's own message may quote the URL, a header or the body.
 const CLIENT_MESSAGES: Record<number, string> = {
   400: "Bad request.",
+  401: "Authentication required.",
+  403: "Forbidden.",
   404: "Not found.",
   405: "Method not allowed.",
+  408: "Request timeout.",
+  411: "Length required.",
   413: "Payload too large.",
+  414: "URI too long.",
   415: "Unsupported media type.",
+  429: "Too many requests.",
+  431: "Request header fields too large.",
 };
 
 function frameworkClientStatus(error: unknown): number | undefined {
@@ -41,9 +61,19 @@ function frameworkClientStatus(error: unknown): number | undefined {
 }
 
 /**
+ * @internal Every adapter's answer to a request no route matched: `NotFoundError`'s 404
+ * through `toErrorResponse` (`{"message":"Not found.","code":404,"data":null}`), the same for
+ * every method and path, so nothing of the request is echoed.
+ */
+export function notFoundResponse(options: NotFoundHandlerOptions = {}): ErrorResponse {
+  return toErrorResponse(new NotFoundError(), options);
+}
+
+/**
  * @internal Every adapter's error answer. Library errors map through `toErrorResponse`; a
- * framework's own client error (bad JSON, body too large) keeps its 4xx status with a generic
- * message; everything else is a generic 500, logged server-side.
+ * framework's own client error (a malformed URL, bad JSON, a body too large, an unsupported
+ * media type, Fastify's 414) keeps its 4xx status with a constant message; everything else is a
+ * generic 500, logged server-side.
  */
 export function errorResponseFor(error: unknown, options: ErrorHandlerOptions = {}): ErrorResponse {
   if (isFgacError(error)) {

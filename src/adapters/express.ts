@@ -1,13 +1,20 @@
 /**
  * Express adapter (Express 4 and 5): `fgac()` hangs a {@link RequestAuthorizer} on `req.fgac`,
  * `authorizeParam()` guards a path parameter, `fgacErrorHandler()` answers errors with
- * `toErrorResponse`. Glue only: every decision is made by the core.
+ * `toErrorResponse` and `fgacNotFoundHandler()` answers unmatched routes in the same shape.
+ * Glue only: every decision is made by the core.
  *
  * @module fgac/express
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";
-import type { RequestAuthorizer, ResourceKind, Subject } from "../index.js";
-import { type ErrorHandlerOptions, errorResponseFor } from "./error-handler.js";
+import type { Consistency, RequestAuthorizer, ResourceKind, Subject } from "../index.js";
+import { consistencyFromHeaderValue, headerNameOption } from "./consistency-header.js";
+import {
+  type ErrorHandlerOptions,
+  errorResponseFor,
+  type NotFoundHandlerOptions,
+  notFoundResponse,
+} from "./error-handler.js";
 import {
   type SubjectFromHeadersOptions,
   singleHeader,
@@ -21,7 +28,7 @@ import {
   resolveRequestAuthorizer,
 } from "./request.js";
 
-export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { ErrorHandlerOptions, NotFoundHandlerOptions } from "./error-handler.js";
 export type { SubjectFromHeadersOptions } from "./headers.js";
 export type { AuthorizeParamOptions } from "./param-guard.js";
 export type { FgacMiddlewareOptions, SubjectResolver } from "./request.js";
@@ -98,9 +105,20 @@ export function authorizeParam<K extends ResourceKind>(
   };
 }
 
+function send(
+  res: Response,
+  answer: { status: number; headers: Record<string, string>; body: string },
+) {
+  res.status(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+  res.end(answer.body);
+}
+
 /**
  * Answers every error with the library's mapping: same status, content-type and body bytes as
- * the Fastify and Hono adapters. Install it after your routes.
+ * the Fastify and Hono adapters. Install it after your routes. Express's own client errors
+ * (a path parameter with a malformed percent-encoding, and `express.json()`'s bad JSON, body too
+ * large, unsupported charset or encoding) keep their 4xx status with a constant message.
  *
  * @param options - `body` to reshape the body, `logger` for unexpected errors
  * @returns an Express error handler
@@ -115,11 +133,58 @@ export function fgacErrorHandler(options: ErrorHandlerOptions = {}): ErrorReques
       next(error);
       return;
     }
-    const { status, headers, body } = errorResponseFor(error, options);
-    res.status(status);
-    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-    res.end(body);
+    send(res, errorResponseFor(error, options));
   };
+}
+
+/**
+ * Answers a request no route matched with fgac's 404 (`{"message":"Not found.","code":404,
+ * "data":null}`, the error handler's headers) instead of Express's "Cannot GET /path" page,
+ * which echoes the path. The same bytes for every method and path.
+ *
+ * Install it with `app.use(...)` after every route, on either side of `fgacErrorHandler()`:
+ * Express skips it while an error is being handled and skips the error handler when there is
+ * none. Installed this way it also answers `OPTIONS` on your routes, which Express would
+ * otherwise answer itself with their methods.
+ *
+ * @param options - `body` to reshape the body, as for `fgacErrorHandler`
+ * @returns Express middleware
+ * @example
+ * ```ts
+ * app.get("/agent_api_keys/:id", handler);
+ * app.use(fgacNotFoundHandler());
+ * app.use(fgacErrorHandler());
+ * ```
+ */
+export function fgacNotFoundHandler(options: NotFoundHandlerOptions = {}): RequestHandler {
+  const answer = notFoundResponse(options);
+  return (_req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next();
+      return;
+    }
+    send(res, answer);
+  };
+}
+
+/**
+ * Reads the request's consistency from a header a client sends back (e.g. the ZedToken your
+ * app returned from its last write): present, `atLeastAsFresh` that token; absent, the port's
+ * default. The client can only ever name a token, never `fullyConsistent` or
+ * `minimizeLatency`; a malformed, foreign or truncated token answers 400
+ * (`InvalidConsistencyTokenError`, constant body), never an allow.
+ *
+ * @param name - the header, e.g. `"x-zed-token"`
+ * @returns a resolver for `fgac({ consistency })`
+ * @throws `ConfigurationError` for a name that is not a header name, when called
+ * @example
+ * ```ts
+ * app.use(fgac({ authorizer, subject, consistency: consistencyFromHeader("x-zed-token") }));
+ * ```
+ */
+export function consistencyFromHeader(name: string): (req: Request) => Consistency | undefined {
+  const header = headerNameOption(name, "fgac/express consistencyFromHeader()");
+  return (req) => consistencyFromHeaderValue(singleHeader(req.headers[header]));
 }
 
 /**

@@ -1,6 +1,11 @@
 /**
  * Fastify adapter (Fastify 5 and 4): `fgacPlugin` decorates `request.fgac`, installs the error
- * handler, and `authorizeParam()` is a `preHandler`. Glue only.
+ * handler and the not-found handler, and `authorizeParam()` is a `preHandler`. Glue only.
+ *
+ * Errors Fastify raises before routing (a malformed percent-encoding, a parameter over
+ * `maxParamLength`) only reach an error handler given as the app's `frameworkErrors` option;
+ * without it Fastify's own answer quotes the URL. Create the app with
+ * `Fastify({ frameworkErrors: fgacErrorHandler(), ... })`.
  *
  * Fastify answers path parameters longer than `maxParamLength` (default 100) itself (414),
  * before any plugin runs. Ids may be 1024 characters: create the app with at least
@@ -19,8 +24,14 @@ import type {
   preHandlerAsyncHookHandler,
 } from "fastify";
 import fp from "fastify-plugin";
-import type { RequestAuthorizer, ResourceKind, Subject } from "../index.js";
-import { type ErrorHandlerOptions, errorResponseFor } from "./error-handler.js";
+import type { Consistency, RequestAuthorizer, ResourceKind, Subject } from "../index.js";
+import { consistencyFromHeaderValue, headerNameOption } from "./consistency-header.js";
+import {
+  type ErrorHandlerOptions,
+  errorResponseFor,
+  type NotFoundHandlerOptions,
+  notFoundResponse,
+} from "./error-handler.js";
 import {
   type SubjectFromHeadersOptions,
   singleHeader,
@@ -34,7 +45,7 @@ import {
   resolveRequestAuthorizer,
 } from "./request.js";
 
-export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { ErrorHandlerOptions, NotFoundHandlerOptions } from "./error-handler.js";
 export type { SubjectFromHeadersOptions } from "./headers.js";
 export type { AuthorizeParamOptions } from "./param-guard.js";
 export type { FgacMiddlewareOptions, SubjectResolver } from "./request.js";
@@ -61,6 +72,11 @@ declare module "fastify" {
 export interface FgacPluginOptions extends FgacMiddlewareOptions<FastifyRequest> {
   /** Options of the error handler the plugin installs (`false`: install none). */
   errorHandler?: ErrorHandlerOptions | false;
+  /**
+   * Options of the not-found handler the plugin installs with `setNotFoundHandler`
+   * (`false`: install none, to keep one the app sets itself; Fastify allows one per prefix).
+   */
+  notFound?: NotFoundHandlerOptions | false;
   /** Where the low-`maxParamLength` warning goes (default `fastify.log`). */
   warn?: (message: string) => void;
 }
@@ -96,6 +112,9 @@ const plugin: FastifyPluginAsync<FgacPluginOptions> = async (fastify, options) =
   });
   if (options.errorHandler !== false) {
     fastify.setErrorHandler(fgacErrorHandler(options.errorHandler ?? {}));
+  }
+  if (options.notFound !== false) {
+    fastify.setNotFoundHandler(fgacNotFoundHandler(options.notFound ?? {}));
   }
 };
 
@@ -166,6 +185,55 @@ export function fgacErrorHandler(
     const { status, headers, body } = errorResponseFor(error, options);
     return reply.code(status).headers(headers).send(body);
   };
+}
+
+/**
+ * Answers a request no route matched with fgac's 404 (`{"message":"Not found.","code":404,
+ * "data":null}`, the error handler's headers) instead of Fastify's "Route GET:/path not found",
+ * which echoes the method and path. `fgacPlugin` installs it (option `notFound`); exported for
+ * an encapsulated context with its own prefix, or to install it yourself after `notFound: false`.
+ *
+ * @param options - `body` to reshape the body, as for `fgacErrorHandler`
+ * @returns a handler for `setNotFoundHandler`
+ * @example
+ * ```ts
+ * await app.register(async (api) => {
+ *   api.setNotFoundHandler(fgacNotFoundHandler());
+ *   api.get("/keys/:id", handler);
+ * }, { prefix: "/v2" });
+ * ```
+ */
+export function fgacNotFoundHandler(
+  options: NotFoundHandlerOptions = {},
+): (request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  const { status, headers, body } = notFoundResponse(options);
+  return (_request, reply) => reply.code(status).headers(headers).send(body);
+}
+
+/**
+ * Reads the request's consistency from a header a client sends back (e.g. the ZedToken your
+ * app returned from its last write): present, `atLeastAsFresh` that token; absent, the port's
+ * default. The client can only ever name a token, never `fullyConsistent` or
+ * `minimizeLatency`; a malformed, foreign or truncated token answers 400
+ * (`InvalidConsistencyTokenError`, constant body), never an allow.
+ *
+ * @param name - the header, e.g. `"x-zed-token"`
+ * @returns a resolver for the plugin's `consistency` option
+ * @throws `ConfigurationError` for a name that is not a header name, when called
+ * @example
+ * ```ts
+ * await app.register(fgacPlugin, {
+ *   authorizer,
+ *   subject: subjectFromHeaders(),
+ *   consistency: consistencyFromHeader("x-zed-token"),
+ * });
+ * ```
+ */
+export function consistencyFromHeader(
+  name: string,
+): (request: FastifyRequest) => Consistency | undefined {
+  const header = headerNameOption(name, "fgac/fastify consistencyFromHeader()");
+  return (request) => consistencyFromHeaderValue(singleHeader(request.headers[header]));
 }
 
 /**

@@ -1,12 +1,19 @@
 /**
  * Hono adapter: `fgac()` sets `c.var.fgac`, `authorizeParam()` guards a path parameter,
- * `fgacErrorHandler()` is an `app.onError` handler. Glue only; runs on any runtime Hono runs on.
+ * `fgacErrorHandler()` is an `app.onError` handler and `fgacNotFoundHandler()` an `app.notFound`
+ * handler. Glue only; runs on any runtime Hono runs on.
  *
  * @module fgac/hono
  */
-import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
-import type { RequestAuthorizer, ResourceKind, Subject } from "../index.js";
-import { type ErrorHandlerOptions, errorResponseFor } from "./error-handler.js";
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import type { Consistency, RequestAuthorizer, ResourceKind, Subject } from "../index.js";
+import { consistencyFromHeaderValue, headerNameOption } from "./consistency-header.js";
+import {
+  type ErrorHandlerOptions,
+  errorResponseFor,
+  type NotFoundHandlerOptions,
+  notFoundResponse,
+} from "./error-handler.js";
 import { type SubjectFromHeadersOptions, subjectFromHeaderValues } from "./headers.js";
 import { type AuthorizeParamOptions, assertParamOptions, guardParam } from "./param-guard.js";
 import {
@@ -16,7 +23,7 @@ import {
   resolveRequestAuthorizer,
 } from "./request.js";
 
-export type { ErrorHandlerOptions } from "./error-handler.js";
+export type { ErrorHandlerOptions, NotFoundHandlerOptions } from "./error-handler.js";
 export type { SubjectFromHeadersOptions } from "./headers.js";
 export type { AuthorizeParamOptions } from "./param-guard.js";
 export type { FgacMiddlewareOptions, SubjectResolver } from "./request.js";
@@ -89,7 +96,9 @@ export function authorizeParam<K extends ResourceKind>(
 
 /**
  * An `app.onError` handler with the library's mapping: same status, content-type and body
- * bytes as the Express and Fastify adapters.
+ * bytes as the Express and Fastify adapters. Hono's own client errors (an `HTTPException` with
+ * a 4xx status, e.g. from `validator` on bad JSON, or thrown from `bodyLimit`'s `onError`) keep
+ * their status with a constant message; the exception's message and response are not used.
  *
  * @example
  * ```ts
@@ -101,6 +110,44 @@ export function fgacErrorHandler(options: ErrorHandlerOptions = {}): ErrorHandle
     const { status, headers, body } = errorResponseFor(error, options);
     return new Response(body, { status, headers });
   };
+}
+
+/**
+ * An `app.notFound` handler: fgac's 404 (`{"message":"Not found.","code":404,"data":null}`,
+ * the error handler's headers) instead of Hono's plain-text "404 Not Found", so unmatched
+ * routes answer in the same shape and bytes as on Express and Fastify.
+ *
+ * @param options - `body` to reshape the body, as for `fgacErrorHandler`
+ * @returns a handler for `app.notFound`
+ * @example
+ * ```ts
+ * app.notFound(fgacNotFoundHandler());
+ * app.onError(fgacErrorHandler());
+ * ```
+ */
+export function fgacNotFoundHandler(options: NotFoundHandlerOptions = {}): NotFoundHandler {
+  const { status, headers, body } = notFoundResponse(options);
+  return () => new Response(body, { status, headers });
+}
+
+/**
+ * Reads the request's consistency from a header a client sends back (e.g. the ZedToken your
+ * app returned from its last write): present, `atLeastAsFresh` that token; absent, the port's
+ * default. The client can only ever name a token, never `fullyConsistent` or
+ * `minimizeLatency`; a malformed, foreign or truncated token answers 400
+ * (`InvalidConsistencyTokenError`, constant body), never an allow.
+ *
+ * @param name - the header, e.g. `"x-zed-token"`
+ * @returns a resolver for `fgac({ consistency })`
+ * @throws `ConfigurationError` for a name that is not a header name, when called
+ * @example
+ * ```ts
+ * app.use(fgac({ authorizer, subject, consistency: consistencyFromHeader("x-zed-token") }));
+ * ```
+ */
+export function consistencyFromHeader(name: string): (c: Context) => Consistency | undefined {
+  const header = headerNameOption(name, "fgac/hono consistencyFromHeader()");
+  return (c) => consistencyFromHeaderValue(c.req.header(header));
 }
 
 /**

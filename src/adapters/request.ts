@@ -44,8 +44,14 @@ export interface FgacMiddlewareOptions<Req> {
   bypass?: (req: Req) => string | undefined | null | false;
   /**
    * The consistency of this request's checks and lookups, e.g. `atLeastAsFresh` a ZedToken the
-   * client carries from its last write (a header or cookie your app sets). Return nothing for
-   * the port's default. An invalid value answers 500 (a configuration error), never an allow.
+   * client carries from its last write (a header or cookie your app sets): see
+   * `consistencyFromHeader(name)`. Return nothing for the port's default.
+   *
+   * Only what this function returns is used: a client cannot force `fullyConsistent` (costly)
+   * or `minimizeLatency` (stale) unless your function returns it, so never map a client's
+   * value to a kind. A token that cannot be one, or one the backend rejects (malformed, from
+   * another SpiceDB, truncated), answers 400 `InvalidConsistencyTokenError` with a constant
+   * message; a value of the wrong shape is your bug and answers 500. Never an allow.
    */
   consistency?: (req: Req) => Consistency | undefined | null;
 }

@@ -82,6 +82,31 @@ export interface WriteResult {
   readonly token?: string;
 }
 
+/** One page of the registrations of a type: see {@link AuthorizationPort.registrations}. */
+export interface RegistrationsRequest {
+  /** The library-side type, e.g. `"api_key"`. */
+  readonly resourceType: string;
+  /** Where the previous page ended (its `cursor`); absent for the first page. */
+  readonly cursor?: string;
+  /** Most registrations in the page. */
+  readonly limit: number;
+}
+
+/** A registered object: every edge whose resource it is, as owners and parents. */
+export interface Registration {
+  readonly id: string;
+  /** Subjects of its owner relation. */
+  readonly owners: readonly Subject[];
+  /** Objects of its parent relation. */
+  readonly parents: readonly Resource[];
+}
+
+/** A page of registrations, in ascending id order (byte order); no `cursor`: the last page. */
+export interface RegistrationsPage {
+  readonly items: readonly Registration[];
+  readonly cursor?: string;
+}
+
 /**
  * The authorization port: what the library needs from a backend. Implemented by
  * `spicedbPort` (`fgac/spicedb`), `httpPort` (`fgac/http`) and `memoryPort` (`fgac/testing`).
@@ -108,6 +133,12 @@ export interface AuthorizationPort {
   register(req: RegisterRequest, options?: CallOptions): Promise<WriteResult>;
   /** Removes every edge whose resource is this object, in one call. */
   deregister(req: DeregisterRequest, options?: CallOptions): Promise<WriteResult>;
+  /**
+   * The objects of a type that have any edge, with their owners and parents, in ascending id
+   * order, a page at a time: what `reconcile` compares with the database's rows. Optional: a
+   * port without it cannot be reconciled.
+   */
+  registrations?(req: RegistrationsRequest, options?: CallOptions): Promise<RegistrationsPage>;
   /** Releases connections. */
   close?(): Promise<void>;
 }

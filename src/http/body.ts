@@ -13,7 +13,9 @@ export class BodyTooLargeError extends Error {
 export async function readCapped(message: Request | Response, limit: number): Promise<string> {
   const declared = Number(message.headers.get("content-length") ?? "0");
   if (declared > limit) {
-    await message.body?.cancel().catch(() => {});
+    // Not awaited, here and below: a teed stream's cancel settles only once its other branch
+    // is cancelled too, which would hold the refusal until some deadline.
+    message.body?.cancel().catch(() => {});
     throw new BodyTooLargeError();
   }
   if (!message.body) return "";
@@ -25,7 +27,7 @@ export async function readCapped(message: Request | Response, limit: number): Pr
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => {});
+      reader.cancel().catch(() => {});
       throw new BodyTooLargeError();
     }
     chunks.push(value);

@@ -2,14 +2,15 @@
 // closed on every answer it does not positively understand.
 import { z } from "zod";
 import {
+  AuthorizationError,
   AuthorizationUnavailableError,
   ConfigurationError,
   ConflictError,
-  UnauthenticatedError,
 } from "../core/errors.js";
 import { fn, parseOptions } from "../core/options.js";
 import type {
   AuthorizationPort,
+  CallOptions,
   CheckRequest,
   Consistency,
   DeregisterRequest,
@@ -18,9 +19,9 @@ import type {
   RelationRequest,
   WriteResult,
 } from "../core/port.js";
-import { DEFAULT_RELATION } from "../core/port.js";
 import { assertResource, assertSubject, type Resource, type Subject } from "../core/resources.js";
-import { readCapped } from "./body.js";
+import { isNotFailure, own } from "./answer.js";
+import { anySignal, createCall, unexpected } from "./call.js";
 import { type WireOp, type WireResource, wireSearchAnswer, wireWriteAnswer } from "./wire.js";
 
 /** Options of {@link httpPort}. */
@@ -29,9 +30,15 @@ export interface HttpPortOptions {
   baseUrl: string;
   /** The fetch to use (default `globalThis.fetch`). */
   fetch?: typeof fetch;
-  /** Deadline per call in ms (default 2000), enforced with an `AbortSignal`. */
+  /**
+   * Deadline per call in ms (default 2000), enforced with an `AbortSignal`; the authorizer's
+   * own deadline (`CallOptions.signal`) also aborts the call.
+   */
   timeoutMs?: number;
-  /** Headers added to every call (service credentials). Never logged, never in error messages. */
+  /**
+   * Headers added to every call (service credentials). Never logged, never in error messages,
+   * never sent anywhere but `baseUrl`: redirects are not followed.
+   */
   headers?: Record<string, string>;
   /** Maps the library's subject to the service's principal JSON (default `{ type, id }`). */
   principal?: (subject: Subject) => unknown;
@@ -73,11 +80,23 @@ function wire(resource: Resource): WireResource {
  * `POST {baseUrl}/v1/authz/{check|grant|revoke|register|deregister|search}`. Runs on any runtime
  * with `fetch`.
  *
- * Fails closed on everything unexpected: network errors, timeouts, 5xx and any undocumented
- * status, bodies that are not JSON or not of the contract's shape (`items: null`, `items: "abc"`,
- * `unscoped: 1`, both keys...) are `AuthorizationUnavailableError`; 401 is
- * `UnauthenticatedError`; 409 on register is `ConflictError`. No upstream status or text
- * reaches the caller.
+ * Believes only what it positively understands; everything else fails closed with
+ * `AuthorizationUnavailableError` (503), and no upstream status or text reaches the caller:
+ * - Redirects are never followed (`redirect: "manual"`): any 3xx, an opaque redirect or an
+ *   answer a custom `fetch` marked `redirected` fails closed, and nothing (credentials
+ *   included) is sent to the `Location`.
+ * - A check allows only on a 200 labelled JSON (`application/json` or `+json`) whose body is one
+ *   JSON object without duplicate keys, whose `allowed`, when present, is exactly `true` (and
+ *   `success`, when present, too). 403 denies. An HTML page, an empty body, `{"allowed": false}`
+ *   or `"true"` on a 200 fail closed.
+ * - A write allows the same 200 JSON object only; its outcome is otherwise unknown. 403 is
+ *   `AuthorizationError`, 409 on register `ConflictError`.
+ * - A search also needs exactly `{ items: valid ids }` or `{ unscoped: true }`.
+ * - 401 is `UnauthenticatedError`. Network errors and 502/503/504 are marked `transient` (the
+ *   authorizer retries reads on them); timeouts, aborts and other answers are not.
+ *
+ * `CallOptions.signal` (the authorizer's deadline) aborts the fetch and the body read.
+ * `grant`/`revoke` without a relation send none: the service applies its own owner relation.
  *
  * @param options - `baseUrl`, and optionally `fetch`, `timeoutMs`, `headers`, `principal`,
  *   `concurrency`, `basePath`, `maxResponseBytes`
@@ -98,83 +117,53 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
   }
   const base =
     options.baseUrl.replace(/\/+$/, "") + (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
-  const timeoutMs = options.timeoutMs ?? 2000;
   const concurrency = options.concurrency ?? 8;
-  const maxResponseBytes = options.maxResponseBytes ?? 16 * 1024 * 1024;
   const principalOf = (subject: Subject, allowWildcard = false) => {
     assertSubject(subject, allowWildcard);
     return (options.principal ?? defaultPrincipal)(subject);
   };
 
-  /** One call; resolves to the status and the parsed JSON body (undefined if none or invalid). */
-  async function call(
+  const call = createCall({
+    fetch: doFetch,
+    base,
+    headers: options.headers ?? {},
+    timeoutMs: options.timeoutMs ?? 2000,
+    maxResponseBytes: options.maxResponseBytes ?? 16 * 1024 * 1024,
+  });
+
+  async function write(
     op: WireOp,
     body: unknown,
-  ): Promise<{ status: number; json: unknown; jsonOk: boolean }> {
-    let response: Response;
-    let text: string;
-    const signal = AbortSignal.timeout(timeoutMs);
-    // The deadline covers the body too, whatever `fetch` does with the signal once the headers
-    // are in (a custom or mocked fetch may not abort a body that trickles).
-    const expired = new Promise<never>((_, reject) => {
-      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-    });
-    expired.catch(() => {});
-    try {
-      response = await Promise.race([
-        doFetch(`${base}/${op}`, {
-          method: "POST",
-          headers: {
-            ...options.headers,
-            "content-type": "application/json",
-            accept: "application/json",
-          },
-          body: JSON.stringify(body),
-          signal,
-        }),
-        expired,
-      ]);
-      text = await Promise.race([readCapped(response, maxResponseBytes), expired]);
-    } catch (error) {
-      // Network failure, timeout, a body cut off mid-stream or over maxResponseBytes.
-      throw new AuthorizationUnavailableError(undefined, { cause: error });
-    }
-    if (response.status === 401) throw new UnauthenticatedError();
-    let json: unknown;
-    let jsonOk = false;
-    if (text.trim() !== "") {
-      try {
-        json = JSON.parse(text);
-        jsonOk = true;
-      } catch {
-        jsonOk = false;
-      }
-    }
-    return { status: response.status, json, jsonOk };
-  }
-
-  function unexpected(op: WireOp, status: number): AuthorizationUnavailableError {
-    return new AuthorizationUnavailableError(undefined, { cause: { op, status } });
-  }
-
-  async function write(op: WireOp, body: unknown, conflictOn409 = false): Promise<WriteResult> {
-    const { status, json, jsonOk } = await call(op, body);
+    callOptions: CallOptions | undefined,
+    conflictOn409 = false,
+  ): Promise<WriteResult> {
+    const { status, object } = await call(op, body, callOptions?.signal);
+    if (status === 403) throw new AuthorizationError();
     if (status === 409 && conflictOn409) throw new ConflictError();
-    if (status !== 200) throw unexpected(op, status);
-    if (!jsonOk) return {};
-    const answer = wireWriteAnswer.safeParse(json);
+    // Anything but a 200 JSON object: the edge may or may not have been written.
+    if (status !== 200 || !object || !isNotFailure(object)) throw unexpected(op, status);
+    const answer = wireWriteAnswer.safeParse(object);
     if (!answer.success) throw unexpected(op, status);
     return answer.data.token ? { token: answer.data.token } : {};
   }
 
   /** grant and revoke: one edge, operation `create` / `delete` as the reference sends. */
-  async function relationWrite(op: "grant" | "revoke", req: RelationRequest): Promise<WriteResult> {
-    return write(op, {
-      principal: principalOf(req.subject, true), // the wildcard may be granted (public access)
-      resource: wire(req.resource),
-      relation: req.relation ?? DEFAULT_RELATION,
-      operation: op === "grant" ? "create" : "delete",
-    });
+  async function relationWrite(
+    op: "grant" | "revoke",
+    req: RelationRequest,
+    callOptions?: CallOptions,
+  ): Promise<WriteResult> {
+    return write(
+      op,
+      {
+        principal: principalOf(req.subject, true), // the wildcard may be granted (public access)
+        resource: wire(req.resource),
+        // No relation: none sent, the service applies its own default (its port's owner relation).
+        ...(req.relation === undefined ? {} : { relation: req.relation }),
+        operation: op === "grant" ? "create" : "delete",
+      },
+      callOptions,
+    );
   }
 
   /**
@@ -190,34 +179,61 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
     }
   }
 
-  async function check(req: CheckRequest): Promise<boolean> {
+  async function check(req: CheckRequest, signal?: AbortSignal): Promise<boolean> {
     assertNoFreshness(req);
-    const { status } = await call("check", {
-      principal: principalOf(req.subject),
-      resource: wire(req.resource),
-      operation: req.permission,
-    });
-    if (status === 200) return true;
+    const { status, object } = await call(
+      "check",
+      {
+        principal: principalOf(req.subject),
+        resource: wire(req.resource),
+        operation: req.permission,
+      },
+      signal,
+    );
     if (status === 403) return false;
+    if (
+      status === 200 &&
+      object &&
+      isNotFailure(object) &&
+      (!Object.hasOwn(object, "allowed") || own(object, "allowed") === true)
+    ) {
+      return true;
+    }
     throw unexpected("check", status);
   }
 
   return {
-    check,
-    async checkMany(reqs: readonly CheckRequest[]): Promise<boolean[]> {
+    check: (req, callOptions) => check(req, callOptions?.signal),
+    async checkMany(reqs: readonly CheckRequest[], callOptions?: CallOptions): Promise<boolean[]> {
       for (const req of reqs) assertNoFreshness(req);
+      // The first failure fails the whole answer: stop the rest rather than let them run on.
+      const stop = new AbortController();
+      const { signal, dispose } = anySignal(
+        callOptions?.signal ? [callOptions.signal, stop.signal] : [stop.signal],
+      );
       const results: boolean[] = new Array(reqs.length);
       let next = 0;
       const worker = async () => {
-        while (next < reqs.length) {
+        while (next < reqs.length && !signal.aborted) {
           const i = next++;
-          results[i] = await check(reqs[i] as CheckRequest);
+          try {
+            results[i] = await check(reqs[i] as CheckRequest, signal);
+          } catch (error) {
+            stop.abort(error);
+            throw error;
+          }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, reqs.length) }, worker));
+      try {
+        await Promise.all(Array.from({ length: Math.min(concurrency, reqs.length) }, worker));
+      } finally {
+        dispose();
+      }
+      if (signal.aborted)
+        throw new AuthorizationUnavailableError(undefined, { cause: signal.reason });
       return results;
     },
-    async lookup(req: LookupRequest): Promise<readonly string[] | null> {
+    async lookup(req: LookupRequest, callOptions?: CallOptions): Promise<readonly string[] | null> {
       // The contract's search has no parent filter: a server would answer everything the
       // subject can see, which is not what was asked. Refuse rather than widen the list.
       if (req.parent) {
@@ -226,31 +242,34 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
         );
       }
       assertNoFreshness(req);
-      const { status, json, jsonOk } = await call("search", {
-        principal: principalOf(req.subject),
-        filter_resource: req.resourceType,
-        filter_operation: req.permission,
-      });
-      if (status !== 200 || !jsonOk) throw unexpected("search", status);
-      const answer = wireSearchAnswer.safeParse(json);
+      const { status, object } = await call(
+        "search",
+        {
+          principal: principalOf(req.subject),
+          filter_resource: req.resourceType,
+          filter_operation: req.permission,
+        },
+        callOptions?.signal,
+      );
+      if (status !== 200 || !object) throw unexpected("search", status);
+      const answer = wireSearchAnswer.safeParse(object);
       if (!answer.success) throw unexpected("search", status);
       return "unscoped" in answer.data ? null : [...new Set(answer.data.items)];
     },
-    grant: (req: RelationRequest) => relationWrite("grant", req),
-    revoke: (req: RelationRequest) => relationWrite("revoke", req),
-    async register(req: RegisterRequest) {
-      return write(
+    grant: (req, callOptions) => relationWrite("grant", req, callOptions),
+    revoke: (req, callOptions) => relationWrite("revoke", req, callOptions),
+    register: (req: RegisterRequest, callOptions?: CallOptions) =>
+      write(
         "register",
         {
           principal: principalOf(req.subject),
           resource: wire(req.resource),
           parent: req.parent ? wire(req.parent) : null,
         },
+        callOptions,
         true,
-      );
-    },
-    async deregister(req: DeregisterRequest) {
-      return write("deregister", { principal: null, resource: wire(req.resource) });
-    },
+      ),
+    deregister: (req: DeregisterRequest, callOptions?: CallOptions) =>
+      write("deregister", { principal: null, resource: wire(req.resource) }, callOptions),
   };
 }

@@ -6,11 +6,21 @@
  * @module fgac/http
  */
 export { type HttpPortOptions, httpPort } from "./client.js";
-export { type AuthzHandlerOptions, createAuthzHandler } from "./server.js";
+export {
+  type AuthorizeInput,
+  type AuthzHandlerOptions,
+  createAuthzHandler,
+  type Unauthenticated,
+} from "./server.js";
 export {
   WIRE_OPS,
+  type WireCheckBody,
+  type WireDeregisterBody,
   type WireOp,
+  type WireRegisterBody,
+  type WireRelationBody,
   type WireResource,
+  type WireSearchBody,
   wireSearchAnswer,
   wireWriteAnswer,
 } from "./wire.js";

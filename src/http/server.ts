@@ -2,6 +2,7 @@
 // handler (Request -> Response) that never echoes its input.
 import { z } from "zod";
 import {
+  AuthorizationError,
   type ErrorResponse,
   errorResponse,
   NotFoundError,
@@ -10,18 +11,91 @@ import {
 } from "../core/errors.js";
 import { fn, parseOptions } from "../core/options.js";
 import type { AuthorizationPort } from "../core/port.js";
-import { assertSubject, type Resource, type Subject } from "../core/resources.js";
+import type { Subject } from "../core/resources.js";
 import { BodyTooLargeError, readCapped } from "./body.js";
-import { WIRE_OPS, type WireOp, type WireResource, wireRequests } from "./wire.js";
+import { BadRequest, createPlanner } from "./operations.js";
+import {
+  WIRE_OPS,
+  type WireCheckBody,
+  type WireDeregisterBody,
+  type WireOp,
+  type WireRegisterBody,
+  type WireRelationBody,
+  type WireSearchBody,
+} from "./wire.js";
+
+/**
+ * What `authenticate` answers for a caller it does not know: the request is a 401.
+ *
+ * @example
+ * ```ts
+ * const authenticate = async (req: Request): Promise<{ tenant: string } | Unauthenticated> =>
+ *   (await verify(req.headers.get("authorization"))) ?? null;
+ * ```
+ */
+export type Unauthenticated = false | null | undefined | 0 | "";
+
+/**
+ * What `authorize` decides on: who calls (`caller`, as `authenticate` returned it; `null` with
+ * `authenticate: "none"`), the operation, its body as validated (unknown keys dropped, frozen)
+ * and the principal mapped to a subject (none for `deregister`, which names no principal it
+ * acts for). Narrow on `op` to reach each body's fields.
+ *
+ * @typeParam C - the caller identity `authenticate` returns
+ * @example
+ * ```ts
+ * const authorize = ({ caller, op, body }: AuthorizeInput<{ canWrite: boolean }>) =>
+ *   op === "check" || op === "search" || (caller.canWrite && body.resource.type !== "tenant");
+ * ```
+ */
+export type AuthorizeInput<C = unknown> =
+  | {
+      readonly caller: C;
+      readonly op: "check";
+      readonly body: WireCheckBody;
+      readonly subject: Subject;
+    }
+  | {
+      readonly caller: C;
+      readonly op: "grant" | "revoke";
+      readonly body: WireRelationBody;
+      readonly subject: Subject;
+    }
+  | {
+      readonly caller: C;
+      readonly op: "register";
+      readonly body: WireRegisterBody;
+      readonly subject: Subject;
+    }
+  | {
+      readonly caller: C;
+      readonly op: "deregister";
+      readonly body: WireDeregisterBody;
+      readonly subject?: undefined;
+    }
+  | {
+      readonly caller: C;
+      readonly op: "search";
+      readonly body: WireSearchBody;
+      readonly subject: Subject;
+    };
 
 /** Options of {@link createAuthzHandler}. */
-export interface AuthzHandlerOptions {
+export interface AuthzHandlerOptions<C = unknown> {
   /**
-   * Decides who may call the service at all (e.g. checks a bearer token or an mTLS header set by
-   * the platform). Resolve `false` to answer 401. Without it every caller is accepted: only
-   * acceptable behind a network boundary that admits nothing else.
+   * Required. Identifies the caller from the request (a bearer token, an mTLS header set by the
+   * platform...) and returns its identity, any truthy value (e.g. `{ service, tenant }`, or
+   * `true`); a falsy answer is a 401 with a constant body. `"none"` serves every caller without
+   * authentication: only behind a boundary that admits nothing else.
    */
-  authenticate?: (request: Request) => boolean | Promise<boolean>;
+  authenticate: ((request: Request) => C | Unauthenticated | Promise<C | Unauthenticated>) | "none";
+  /**
+   * Decides whether this caller may run this operation with this body (principal, resource,
+   * relation, parent). Anything but `true` is a 403 with a constant body, and the port is not
+   * called. Without it, every authenticated caller may do everything, including writing any
+   * edge for any principal: see "Who may write" in `docs/http-backend.md`.
+   */
+  authorize?: (input: AuthorizeInput<C>) => boolean | Promise<boolean>;
   /** Path prefix of the operations (default `/v1/authz`). */
   basePath?: string;
   /** Maps a principal from the wire to a subject (default: `{ type, id, relation? }`). */
@@ -33,21 +107,17 @@ export interface AuthzHandlerOptions {
   maxBodyBytes?: number;
 }
 
-const defaultPrincipal = z
-  .object({ type: z.string(), id: z.string(), relation: z.string().optional() })
-  .transform(
-    (p): Subject =>
-      p.relation ? { type: p.type, id: p.id, relation: p.relation } : { type: p.type, id: p.id },
-  );
-
 const optionsSchema = z.object({
-  authenticate: fn<AuthzHandlerOptions["authenticate"]>().optional(),
+  authenticate: z.custom<AuthzHandlerOptions["authenticate"]>(
+    (value) => value === "none" || typeof value === "function",
+    'must be a function that identifies the caller (a falsy answer is a 401), or "none" to serve every caller without authentication',
+  ),
+  authorize: fn<AuthzHandlerOptions["authorize"]>().optional(),
   basePath: z.string().startsWith("/").optional(),
   subject: fn<AuthzHandlerOptions["subject"]>().optional(),
   maxBodyBytes: z.number().int().positive().optional(),
 });
 
-class BadRequest extends Error {}
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /** Error answers share the library's one body builder (and its headers). */
@@ -58,119 +128,46 @@ function reply(
   return new Response(body, { status, headers: { ...headers, ...extra } });
 }
 
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      "content-type": "application/json; charset=utf-8",
-      "cache-control": "no-store",
-    },
-  });
-}
-
-function fromWire(r: WireResource): Resource {
-  return { type: r.type, id: r.selector };
-}
-
 /**
  * Serves the agentex-auth HTTP contract over any port, as a fetch handler
  * `(Request) => Promise<Response>`: mount it as it is in Hono, Bun, Deno or Workers, and in Node
  * through `@hono/node-server` or an adapter.
  *
- * Answers: 200 (check allowed, writes, search), 403 (check denied), 400 (body that is not JSON or
- * not of the contract's shape; the message names fields, never values), 401 (`authenticate`
- * said no), 404 (unknown operation), 405 (method other than POST), 409 (register conflict),
- * 413 (body over `maxBodyBytes`),
- * 503 (the port failed), 500 (anything else, generic).
+ * Secure by default: `authenticate` is required (`"none"` is the explicit opt-out), and
+ * `authorize` decides which caller may run which operation for which principal and resource.
+ * A request goes: route (404, 405), `authenticate` (401), body (413, 400), `authorize` (403),
+ * then the port.
  *
+ * Answers: 200 (check allowed, with `{"allowed": true}`; writes; search), 403 (check denied, or
+ * `authorize` refused), 400 (body that is not JSON or not of the contract's shape; the message
+ * names fields, never values), 401 (`authenticate` said no), 404 (unknown operation), 405 (method
+ * other than POST), 409 (register conflict), 413 (body over `maxBodyBytes`), 503 (the port
+ * failed), 500 (anything else, generic). `grant`/`revoke` pass a relation to the port only when
+ * the request has one (the port's owner relation otherwise).
+ *
+ * @typeParam C - the caller identity `authenticate` returns
  * @param port - the backend, e.g. `spicedbPort(...)`
- * @param options - `authenticate`, `basePath`, `subject`, `maxBodyBytes`
+ * @param options - `authenticate` (required), `authorize`, `basePath`, `subject`, `maxBodyBytes`
  * @returns the fetch handler
+ * @throws `ConfigurationError` at construction for invalid options, `authenticate` missing among them
  * @example
  * ```ts
  * const handler = createAuthzHandler(spicedbPort({ endpoint, token }), {
- *   authenticate: (req) => req.headers.get("authorization") === `Bearer ${process.env.AUTHZ_TOKEN}`,
+ *   authenticate: async (req) => verifyServiceToken(req.headers.get("authorization")), // { tenant } | null
+ *   authorize: async ({ caller, op, body }) => op === "check" || op === "search" || mayWrite(caller, body),
  * });
  * serve({ fetch: handler, port: 8080 }); // @hono/node-server
  * ```
  */
-export function createAuthzHandler(
+export function createAuthzHandler<C = unknown>(
   port: AuthorizationPort,
-  options: AuthzHandlerOptions = {},
+  options: AuthzHandlerOptions<C>,
 ): (request: Request) => Promise<Response> {
-  parseOptions("createAuthzHandler", optionsSchema, options);
+  parseOptions("createAuthzHandler", optionsSchema, options ?? {});
+  const { authenticate, authorize } = options;
   const basePath = (options.basePath ?? "/v1/authz").replace(/\/+$/, "");
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const toSubject = (principal: unknown, allowWildcard = false): Subject => {
-    let subject: Subject;
-    if (options.subject) subject = options.subject(principal);
-    else {
-      const parsed = defaultPrincipal.safeParse(principal);
-      if (!parsed.success) throw new BadRequest("Invalid request: principal.");
-      subject = parsed.data;
-    }
-    try {
-      assertSubject(subject, allowWildcard);
-    } catch {
-      throw new BadRequest("Invalid request: principal.");
-    }
-    return subject;
-  };
-
-  async function run(op: WireOp, body: unknown): Promise<Response> {
-    const parsed = wireRequests[op].safeParse(body);
-    if (!parsed.success) {
-      const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "body"))].join(
-        ", ",
-      );
-      throw new BadRequest(`Invalid request: ${fields}.`);
-    }
-    const input = parsed.data as Record<string, unknown>;
-    const resource = input["resource"] ? fromWire(input["resource"] as WireResource) : undefined;
-    switch (op) {
-      case "check": {
-        const allowed = await port.check({
-          subject: toSubject(input["principal"]),
-          resource: resource as Resource,
-          permission: input["operation"] as string,
-        });
-        if (allowed !== true && allowed !== false) throw new Error("port answered a non-boolean");
-        return json(allowed ? 200 : 403, { allowed });
-      }
-      case "grant":
-      case "revoke": {
-        const req = {
-          subject: toSubject(input["principal"], true),
-          resource: resource as Resource,
-          ...(input["relation"] ? { relation: input["relation"] as string } : {}),
-        };
-        return json(200, await (op === "grant" ? port.grant(req) : port.revoke(req)));
-      }
-      case "register": {
-        const parent = input["parent"] as WireResource | null | undefined;
-        return json(
-          200,
-          await port.register({
-            subject: toSubject(input["principal"]),
-            resource: resource as Resource,
-            ...(parent ? { parent: fromWire(parent) } : {}),
-          }),
-        );
-      }
-      case "deregister":
-        return json(200, await port.deregister({ resource: resource as Resource }));
-      case "search": {
-        const ids = await port.lookup({
-          subject: toSubject(input["principal"]),
-          resourceType: input["filter_resource"] as string,
-          permission: input["filter_operation"] as string,
-        });
-        if (ids === null) return json(200, { unscoped: true });
-        if (!Array.isArray(ids)) throw new Error("port answered a non-array");
-        return json(200, { items: ids });
-      }
-    }
-  }
+  const plan = createPlanner(port, options.subject);
 
   return async (request: Request): Promise<Response> => {
     const { pathname } = new URL(request.url);
@@ -185,8 +182,10 @@ export function createAuthzHandler(
       });
     }
     try {
-      if (options.authenticate && !(await options.authenticate(request))) {
-        return reply(toErrorResponse(new UnauthenticatedError()));
+      let caller: unknown = null;
+      if (authenticate !== "none") {
+        caller = await authenticate(request);
+        if (!caller) return reply(toErrorResponse(new UnauthenticatedError()));
       }
       const text = await readCapped(request, maxBodyBytes);
       let body: unknown;
@@ -195,7 +194,11 @@ export function createAuthzHandler(
       } catch {
         throw new BadRequest("Invalid JSON body.");
       }
-      return await run(op as WireOp, body);
+      const { input, execute } = plan(op as WireOp, body);
+      if (authorize && (await authorize({ ...input, caller } as AuthorizeInput<C>)) !== true) {
+        return reply(toErrorResponse(new AuthorizationError()));
+      }
+      return await execute();
     } catch (error) {
       if (error instanceof BadRequest)
         return reply(errorResponse(400, error.message, "bad_request"));

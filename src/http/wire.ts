@@ -22,6 +22,76 @@ export interface WireResource {
   selector: string;
 }
 
+/**
+ * The body of a `check`, as validated.
+ *
+ * @example
+ * ```ts
+ * const body: WireCheckBody = { principal: { type: "user", id: "alice" }, resource: { type: "agent", selector: "a1" }, operation: "read" };
+ * ```
+ */
+export interface WireCheckBody {
+  readonly principal: unknown;
+  readonly resource: WireResource;
+  readonly operation: string;
+}
+
+/**
+ * The body of a `grant` or `revoke`, as validated: no `relation` means the port's owner relation.
+ *
+ * @example
+ * ```ts
+ * const body: WireRelationBody = { principal, resource: { type: "agent", selector: "a1" }, relation: "viewer", operation: "create" };
+ * ```
+ */
+export interface WireRelationBody {
+  readonly principal: unknown;
+  readonly resource: WireResource;
+  readonly relation?: string;
+  readonly operation?: string;
+}
+
+/**
+ * The body of a `register`, as validated.
+ *
+ * @example
+ * ```ts
+ * const body: WireRegisterBody = { principal, resource: { type: "api_key", selector: "k1" }, parent: { type: "agent", selector: "a1" } };
+ * ```
+ */
+export interface WireRegisterBody {
+  readonly principal: unknown;
+  readonly resource: WireResource;
+  readonly parent?: WireResource | null;
+}
+
+/**
+ * The body of a `deregister`, as validated.
+ *
+ * @example
+ * ```ts
+ * const body: WireDeregisterBody = { principal: null, resource: { type: "api_key", selector: "k1" } };
+ * ```
+ */
+export interface WireDeregisterBody {
+  readonly principal?: unknown;
+  readonly resource: WireResource;
+}
+
+/**
+ * The body of a `search`, as validated.
+ *
+ * @example
+ * ```ts
+ * const body: WireSearchBody = { principal, filter_resource: "api_key", filter_operation: "read" };
+ * ```
+ */
+export interface WireSearchBody {
+  readonly principal: unknown;
+  readonly filter_resource: string;
+  readonly filter_operation: string;
+}
+
 /** The principal is the service's business: any JSON value the `principal` mapping produces. */
 const principal = z.unknown().refine((p) => p !== undefined, "is required");
 

@@ -1,7 +1,7 @@
 // startEmbeddedSpiceDB: the real SpiceDB in-process (memory datastore) for development and tests,
 // seeded with a schema and relationships, with a port over it; and relationship-string parsing.
 import { v1 } from "@authzed/authzed-node";
-import { ConfigurationError } from "../core/errors.js";
+import { AuthorizationUnavailableError, ConfigurationError } from "../core/errors.js";
 import type { AuthorizationPort } from "../core/port.js";
 import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
 import { agentexSchema } from "./agentex-schema.js";
@@ -208,8 +208,11 @@ export async function startEmbeddedSpiceDB(
   };
   const raw = db.permissions() as unknown as SpiceDBClient;
   // After close, fail at once: the streaming channel would otherwise retry until its deadline.
+  // Not transient: retrying a closed instance cannot succeed.
   const closedError = () =>
-    new Error("rpc error: code = Unavailable desc = embedded SpiceDB is closed");
+    new AuthorizationUnavailableError(undefined, {
+      cause: new Error("embedded SpiceDB is closed"),
+    });
   const guard =
     <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>

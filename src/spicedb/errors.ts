@@ -1,11 +1,12 @@
 // SpiceDB's errors: the gRPC status of an error in either client's shape, and its mapping to
-// the library's errors (a configuration error, a conflict, or unavailable: fail closed).
+// the library's errors (configuration, conflict, rejected token, or unavailable: fail closed).
 import type { status } from "@grpc/grpc-js";
 import {
   AuthorizationUnavailableError,
   ConfigurationError,
   ConflictError,
   type FgacError,
+  InvalidConsistencyTokenError,
   isFgacError,
 } from "../core/errors.js";
 
@@ -93,14 +94,59 @@ function isPreconditionFailure(error: unknown): boolean {
 }
 
 /**
+ * True when SpiceDB rejected the request's consistency token. Each case is SpiceDB's own code
+ * and wording (`internal/middleware/consistency`, `internal/services/shared/errors.go`):
+ * - a token that does not decode (random bytes, truncated, not base64, a revision of another
+ *   format): INVALID_ARGUMENT `invalid revision requested`;
+ * - a revision this datastore does not have (from the future): OUT_OF_RANGE `invalid zedtoken: ...`;
+ * - a token of another datastore, when SpiceDB is configured to refuse those
+ *   (`--datastore-mismatched-token-behavior=error`; the default reads it as fully consistent):
+ *   INTERNAL `... ZedToken specified references a different datastore instance ...`.
+ * Nothing else matches, so a schema mismatch stays a ConfigurationError and an outage stays
+ * unavailable.
+ */
+function isRejectedToken(status: { code: GrpcCodeName; details: string }): boolean {
+  switch (status.code) {
+    case "INVALID_ARGUMENT":
+      return /^invalid revision requested$/i.test(status.details.trim());
+    case "OUT_OF_RANGE":
+      return /^invalid zedtoken:/i.test(status.details.trim());
+    case "INTERNAL":
+      return /ZedToken specified references a different datastore instance/.test(status.details);
+    default:
+      return false;
+  }
+}
+
+/**
+ * True when the same read may well succeed at once: the server was unreachable, or the
+ * connection broke under the call (grpc-js reports a reset as UNAVAILABLE "Connection dropped",
+ * or as INTERNAL/UNKNOWN naming ECONNRESET or EPIPE). Not DEADLINE_EXCEEDED: the call already
+ * took its whole deadline, and a retry would spend the caller's remaining time waiting on a
+ * server that is slow, not gone. Not CANCELLED (we or the caller ended it), RESOURCE_EXHAUSTED
+ * (retrying at once adds to the load it complains of), nor any other INTERNAL or UNKNOWN: a
+ * server fault repeats.
+ */
+function isTransient(status: { code: GrpcCodeName; details: string }): boolean {
+  if (status.code === "UNAVAILABLE") return true;
+  return (
+    (status.code === "INTERNAL" || status.code === "UNKNOWN") &&
+    /\b(ECONNRESET|EPIPE)\b|Connection dropped/.test(status.details)
+  );
+}
+
+/**
  * Maps any error from a SpiceDB call to the library's errors. The result never carries the
  * upstream message in its own message (it can name the subject); the original is the `cause`.
  *
+ * - a consistency token SpiceDB rejects (malformed, from the future, of another datastore where
+ *   SpiceDB refuses those): {@link InvalidConsistencyTokenError} (400);
  * - unknown type / relation / permission, invalid argument: {@link ConfigurationError}
  *   (the schema and the code disagree);
  * - already exists / failed precondition on a write: {@link ConflictError};
  * - everything else (unavailable, deadline, cancelled, internal, unauthenticated, closed
- *   handle, ...): {@link AuthorizationUnavailableError}: fail closed.
+ *   handle, ...): {@link AuthorizationUnavailableError}: fail closed. It is `transient` (the
+ *   authorizer retries a read on it) for UNAVAILABLE and a reset connection only.
  *
  * @param error - what a call through `@authzed/authzed-node` or the embedded SpiceDB threw
  * @returns the library's error for it (an error of the library's own is returned as is)
@@ -116,23 +162,26 @@ function isPreconditionFailure(error: unknown): boolean {
 export function mapSpiceDBError(error: unknown): FgacError {
   if (isFgacError(error)) return error;
   const status = grpcStatusOf(error);
-  if (status) {
-    const schemaMismatch =
-      /not found|does not exist|undefined|unknown/i.test(status.details) &&
-      (status.code === "FAILED_PRECONDITION" ||
-        status.code === "INVALID_ARGUMENT" ||
-        status.code === "NOT_FOUND");
-    if (schemaMismatch || status.code === "INVALID_ARGUMENT") {
-      return new ConfigurationError(
-        "SpiceDB rejected the request: the schema does not match the types, relations or permissions used (see cause)",
-        { cause: error },
-      );
-    }
-    if (status.code === "ALREADY_EXISTS" || isPreconditionFailure(error)) {
-      return new ConflictError(undefined, { cause: error });
-    }
+  if (!status) return new AuthorizationUnavailableError(undefined, { cause: error });
+  if (isRejectedToken(status)) return new InvalidConsistencyTokenError(undefined, { cause: error });
+  const schemaMismatch =
+    /not found|does not exist|undefined|unknown/i.test(status.details) &&
+    (status.code === "FAILED_PRECONDITION" ||
+      status.code === "INVALID_ARGUMENT" ||
+      status.code === "NOT_FOUND");
+  if (schemaMismatch || status.code === "INVALID_ARGUMENT") {
+    return new ConfigurationError(
+      "SpiceDB rejected the request: the schema does not match the types, relations or permissions used (see cause)",
+      { cause: error },
+    );
   }
-  return new AuthorizationUnavailableError(undefined, { cause: error });
+  if (status.code === "ALREADY_EXISTS" || isPreconditionFailure(error)) {
+    return new ConflictError(undefined, { cause: error });
+  }
+  return new AuthorizationUnavailableError(undefined, {
+    cause: error,
+    transient: isTransient(status),
+  });
 }
 
 /**

@@ -1,8 +1,9 @@
 // What spicedbPort is given: the connection (a client, or an endpoint to connect to) and the
-// options (type map, relations, consistency, deadline, bulk size), with their validation.
+// options (type map, relations, consistency, deadline, bulk size, caps), with their validation.
 import type { v1 } from "@authzed/authzed-node";
 import { z } from "zod";
 import { ConfigurationError } from "../core/errors.js";
+import { parseOptions } from "../core/options.js";
 import { type Consistency, consistencySchema } from "../core/port.js";
 import { isValidRelationName, isValidTypeName } from "../core/resources.js";
 
@@ -12,6 +13,24 @@ import { isValidRelationName, isValidTypeName } from "../core/resources.js";
  * @internal
  */
 export const DEFAULT_DEADLINE_MS = 5000;
+
+/**
+ * Children of one parent a scoped lookup reads at most, unless `maxParentChildren` says
+ * otherwise: with the row that tells whether there are more, 1000 rows, the most SpiceDB answers
+ * to one `ReadRelationships` call by default. (Paging further is no way out: SpiceDB ties a
+ * cursor to the limit it was read with, so the last page could not ask for fewer rows.)
+ *
+ * @internal
+ */
+export const DEFAULT_MAX_PARENT_CHILDREN = 999;
+
+/**
+ * Ids one `LookupResources` may answer, unless `maxLookupIds` says otherwise: the authorizer's
+ * default `limits.lookupIds`.
+ *
+ * @internal
+ */
+export const DEFAULT_MAX_LOOKUP_IDS = 100_000;
 
 /**
  * The part of an `@authzed/authzed-node` client the port uses: `NewClient(...)` and the
@@ -24,6 +43,11 @@ export const DEFAULT_DEADLINE_MS = 5000;
  * const client: SpiceDBClient = v1.NewClient("secret", "spicedb:50051");
  * const port = spicedbPort({ client });
  * ```
+ *
+ * The promise methods take no abort signal: a unary call in flight when the caller gives up is
+ * abandoned (the port rejects at once and makes no further call), not cancelled on the wire.
+ * `LookupResources` streams are cancelled. Pass `{ endpoint, token }` instead and the port
+ * cancels every call on the wire.
  */
 export interface SpiceDBClient {
   /** Promise-style unary calls. */
@@ -65,6 +89,7 @@ export type SpiceDBConnection =
  *   types: { api_key: "agent_api_key" },
  *   parentRelations: { api_key: "parent_agent", agent: "tenant" },
  *   deadlineMs: 2000,
+ *   maxParentChildren: 200,
  * };
  * ```
  */
@@ -90,6 +115,24 @@ export interface SpiceDBPortOptions {
   deadlineMs?: number;
   /** Items per CheckBulkPermissions call (default 500, SpiceDB's default limit is 1000). */
   bulkChunkSize?: number;
+  /**
+   * A lookup under a parent reads the parent's children (the edges pointing at it), then checks
+   * them in bulk: its cost follows what the parent holds. It reads at most this many children
+   * plus one, in one `ReadRelationships` call (default and maximum 999: 1000 rows, the most
+   * SpiceDB answers to one call by default). A parent with more is looked up the other
+   * way round: `LookupResources` for the subject (capped by `maxLookupIds`), then one bulk check
+   * per id of whether its parent edge points at this parent (`child#relation@parent`, a relation
+   * checked as SpiceDB checks permissions). Both ways answer the same ids for the parent edges
+   * `register` writes (plain `type:id` subjects, no caveat, no wildcard); on a caveated parent edge
+   * the second way is stricter, never wider. The work stays bounded either way.
+   */
+  maxParentChildren?: number;
+  /**
+   * Most ids one `LookupResources` may answer (default 100 000, the authorizer's
+   * `limits.lookupIds`). Past it the stream is cancelled and the lookup throws
+   * `ConfigurationError`: scope it by parent or page it. What the port holds stays bounded.
+   */
+  maxLookupIds?: number;
 }
 
 const nameMap = z.record(
@@ -107,6 +150,8 @@ const optionsSchema = z.object({
   consistency: consistencySchema.optional(),
   deadlineMs: z.number().int().positive().optional(),
   bulkChunkSize: z.number().int().min(1).max(1000).optional(),
+  maxParentChildren: z.number().int().min(1).max(999).optional(),
+  maxLookupIds: z.number().int().min(1).max(10_000_000).optional(),
 });
 const connectionSchema = z.union([
   z.object({
@@ -130,10 +175,7 @@ export function validateSpiceDBPortArgs(
   connection: SpiceDBConnection,
   options: SpiceDBPortOptions,
 ): void {
-  const parsedOptions = optionsSchema.safeParse(options);
-  if (!parsedOptions.success) {
-    throw new ConfigurationError(`spicedbPort: invalid options: ${parsedOptions.error.message}`);
-  }
+  parseOptions("spicedbPort", optionsSchema, options ?? {});
   if (!connectionSchema.safeParse(connection).success) {
     throw new ConfigurationError("spicedbPort: pass { client } or { endpoint, token, insecure? }");
   }

@@ -1,13 +1,10 @@
 // spicedbPort: an AuthorizationPort over SpiceDB through @authzed/authzed-node, its factory and
 // the port class (checks, lookups, grants, idempotent registration, read-your-writes).
 import { deadlineInterceptor, v1 } from "@authzed/authzed-node";
-import {
-  AuthorizationUnavailableError,
-  ConfigurationError,
-  ConflictError,
-} from "../core/errors.js";
+import { ConfigurationError, ConflictError } from "../core/errors.js";
 import {
   type AuthorizationPort,
+  type CallOptions,
   type CheckRequest,
   type Consistency,
   DEFAULT_RELATION,
@@ -17,19 +14,16 @@ import {
   type RelationRequest,
   type WriteResult,
 } from "../core/port.js";
-import {
-  assertResource,
-  assertSubject,
-  isValidRelationName,
-  isValidTypeName,
-  type Resource,
-} from "../core/resources.js";
-import { callSpiceDB } from "./errors.js";
+import { assertSubject, isValidRelationName, isValidTypeName } from "../core/resources.js";
+import { abortedError, SpiceDBCalls } from "./calls.js";
+import { checkBulk } from "./checks.js";
 import { Freshness, strongest } from "./freshness.js";
-import { lookupResources, readChildren } from "./lookup.js";
-import { bulkAnswer, Mapping, permissionshipToBoolean, toConsistency } from "./mapping.js";
+import { Lookups } from "./lookup.js";
+import { Mapping, permissionshipToBoolean, toConsistency } from "./mapping.js";
 import {
   DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_LOOKUP_IDS,
+  DEFAULT_MAX_PARENT_CHILDREN,
   type SpiceDBClient,
   type SpiceDBConnection,
   type SpiceDBPortOptions,
@@ -44,9 +38,15 @@ import { Registration } from "./registration.js";
  *   guarded by preconditions: a retry with the same owner and parent succeeds and changes
  *   nothing; another owner or parent throws `ConflictError` and changes nothing.
  * - `deregister` deletes every relationship whose resource is the object, in one call.
- * - `checkMany` uses `CheckBulkPermissions` in chunks; `lookup` streams `LookupResources`.
- * - Errors: outages fail closed (`AuthorizationUnavailableError`), schema mismatches are
- *   `ConfigurationError`s.
+ * - `checkMany` uses `CheckBulkPermissions` in chunks; `lookup` streams `LookupResources`
+ *   (at most `maxLookupIds` ids); a lookup under a parent reads at most `maxParentChildren`
+ *   children (see {@link SpiceDBPortOptions}).
+ * - Every method takes `{ signal }`: once it has aborted no call is made, and a call in flight
+ *   is cancelled (`LookupResources` always; unary calls on the wire when the port connects to
+ *   `endpoint` itself) and rejects at once with `AuthorizationUnavailableError`.
+ * - Errors: outages fail closed (`AuthorizationUnavailableError`, `transient` for unavailable
+ *   and reset connections), schema mismatches are `ConfigurationError`s, a consistency token
+ *   SpiceDB rejects is `InvalidConsistencyTokenError` (see {@link mapSpiceDBError}).
  *
  * @param connection - `{ client }` (an authzed client or the embedded one) or `{ endpoint, token, insecure? }`
  * @param options - type map, owner and parent relations, default consistency
@@ -79,7 +79,9 @@ export function createSpiceDBPort(
   seenToken?: string,
 ): AuthorizationPort {
   validateSpiceDBPortArgs(connection, options);
-  if ("client" in connection) return new SpiceDBPort(connection.client, options, false, seenToken);
+  if ("client" in connection) {
+    return new SpiceDBPort(connection.client, options, undefined, seenToken);
+  }
   const client = v1.NewClient(
     connection.token,
     connection.endpoint,
@@ -91,36 +93,45 @@ export function createSpiceDBPort(
     // server that accepts and never answers holds unary calls forever.
     { interceptors: [deadlineInterceptor(options.deadlineMs ?? DEFAULT_DEADLINE_MS)] },
   );
-  return new SpiceDBPort(client, options, true, seenToken);
+  // The port's own client: its callback methods are grpc-js's, so calls can be cancelled.
+  return new SpiceDBPort(client, options, client, seenToken);
 }
 
 class SpiceDBPort implements AuthorizationPort {
+  private readonly calls: SpiceDBCalls;
   private readonly map: Mapping;
   private readonly ownerRelation: string;
   private readonly parentRelations: Record<string, string>;
   private readonly registration: Registration;
-  private readonly deadlineMs: number;
+  private readonly lookups: Lookups;
   private readonly chunkSize: number;
   private readonly freshness: Freshness;
 
+  /** @param owned - the client when the port created it (then it closes it and cancels its calls) */
   constructor(
-    private readonly client: SpiceDBClient,
+    client: SpiceDBClient,
     private readonly options: SpiceDBPortOptions,
-    private readonly owned: boolean,
+    private readonly owned: v1.ZedClientInterface | undefined,
     seenToken: string | undefined,
   ) {
+    this.calls = new SpiceDBCalls(client, owned);
     this.freshness = new Freshness(seenToken);
     this.map = new Mapping({ ...options.types });
     this.ownerRelation = options.ownerRelation ?? DEFAULT_RELATION;
     this.parentRelations = { ...options.parentRelations };
     this.registration = new Registration(
-      client,
+      this.calls,
       this.map,
       this.ownerRelation,
       this.parentRelations,
     );
-    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.chunkSize = options.bulkChunkSize ?? 500;
+    this.lookups = new Lookups(this.calls, this.map, {
+      deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      maxIds: options.maxLookupIds ?? DEFAULT_MAX_LOOKUP_IDS,
+      maxChildren: options.maxParentChildren ?? DEFAULT_MAX_PARENT_CHILDREN,
+      chunkSize: this.chunkSize,
+    });
   }
 
   /** What a request gets: its own requirement, else the port's default, else read-your-writes. */
@@ -132,101 +143,53 @@ class SpiceDBPort implements AuthorizationPort {
     return toConsistency(this.effective(requested));
   }
 
-  async check(req: CheckRequest): Promise<boolean> {
+  async check(req: CheckRequest, options?: CallOptions): Promise<boolean> {
     const item = this.map.checkItem(req);
-    const response = await callSpiceDB(() =>
-      this.client.promises.checkPermission(
-        v1.CheckPermissionRequest.create({
-          ...item,
-          consistency: this.consistency(req.consistency),
-        }),
-      ),
+    const response = await this.calls.unary(
+      "checkPermission",
+      v1.CheckPermissionRequest.create({ ...item, consistency: this.consistency(req.consistency) }),
+      options?.signal,
     );
     return permissionshipToBoolean(response?.permissionship);
   }
 
-  async checkMany(reqs: readonly CheckRequest[]): Promise<boolean[]> {
+  async checkMany(reqs: readonly CheckRequest[], options?: CallOptions): Promise<boolean[]> {
     if (reqs.length === 0) return [];
     const items = reqs.map((r) => this.map.checkItem(r));
     const consistency = this.consistency(strongest(reqs.map((r) => this.effective(r.consistency))));
-    const results: boolean[] = [];
-    for (let start = 0; start < items.length; start += this.chunkSize) {
-      const chunk = items.slice(start, start + this.chunkSize);
-      const response = await callSpiceDB(() =>
-        this.client.promises.checkBulkPermissions(
-          v1.CheckBulkPermissionsRequest.create({
-            consistency,
-            items: chunk.map((i) => v1.CheckBulkPermissionsRequestItem.create(i)),
-          }),
-        ),
-      );
-      const pairs = response?.pairs;
-      if (!Array.isArray(pairs) || pairs.length !== chunk.length)
-        throw new AuthorizationUnavailableError();
-      pairs.forEach((pair, i) => {
-        results.push(bulkAnswer(pair, chunk[i]));
-      });
-    }
-    return results;
+    return checkBulk(this.calls, items, consistency, this.chunkSize, options?.signal);
   }
 
-  async lookup(req: LookupRequest): Promise<readonly string[]> {
+  async lookup(req: LookupRequest, options?: CallOptions): Promise<readonly string[]> {
     assertSubject(req.subject);
     if (!isValidTypeName(req.resourceType) || !isValidRelationName(req.permission)) {
       throw new ConfigurationError("invalid resource type or permission name");
     }
-    if (req.parent) return this.lookupUnder(req, req.parent);
-    const request = v1.LookupResourcesRequest.create({
-      consistency: this.consistency(req.consistency),
-      resourceObjectType: this.map.typeOf(req.resourceType),
-      permission: req.permission,
-      subject: this.map.subject(req.subject),
-    });
-    return lookupResources(this.client, request, this.deadlineMs);
-  }
-
-  /**
-   * The children of `parent` the subject may `permission`: one read of the edges pointing at
-   * the parent, then bulk checks of those children. It costs what the parent holds, where
-   * `LookupResources` costs everything the subject can reach. The checks decide access; the read
-   * only narrows the candidates.
-   */
-  private async lookupUnder(req: LookupRequest, parent: Resource): Promise<string[]> {
-    assertResource(parent);
+    const consistency = this.consistency(req.consistency);
+    const signal = options?.signal;
+    if (!req.parent) return this.lookups.all(req, consistency, signal);
     const relation = this.parentRelations[req.resourceType];
     if (!relation) {
       throw new ConfigurationError(
         `spicedbPort: a lookup under a parent needs parentRelations["${req.resourceType}"]`,
       );
     }
-    const ids = await readChildren(
-      this.client,
-      this.consistency(req.consistency),
-      this.map.typeOf(req.resourceType),
-      relation,
-      this.map.object(parent),
-    );
-    const allowed = await this.checkMany(
-      ids.map((id) => ({
-        subject: req.subject,
-        resource: { type: req.resourceType, id },
-        permission: req.permission,
-        ...(req.consistency ? { consistency: req.consistency } : {}),
-      })),
-    );
-    return ids.filter((_, i) => allowed[i] === true);
+    return this.lookups.under(req, req.parent, relation, consistency, signal);
   }
 
   private async write(
     updates: v1.RelationshipUpdate[],
-    preconditions: v1.Precondition[] = [],
+    preconditions: v1.Precondition[],
+    signal: AbortSignal | undefined,
   ): Promise<WriteResult> {
+    // Refused before the write is tracked: a write never sent leaves read-your-writes as it was.
+    if (signal?.aborted) throw abortedError(signal);
     return this.freshness.track(
       () =>
-        callSpiceDB(() =>
-          this.client.promises.writeRelationships(
-            v1.WriteRelationshipsRequest.create({ updates, optionalPreconditions: preconditions }),
-          ),
+        this.calls.unary(
+          "writeRelationships",
+          v1.WriteRelationshipsRequest.create({ updates, optionalPreconditions: preconditions }),
+          signal,
         ),
       (response) => response?.writtenAt?.token,
     );
@@ -242,45 +205,52 @@ class SpiceDBPort implements AuthorizationPort {
     });
   }
 
-  async grant(req: RelationRequest): Promise<WriteResult> {
-    return this.write([this.edge(v1.RelationshipUpdate_Operation.TOUCH, req)]);
+  async grant(req: RelationRequest, options?: CallOptions): Promise<WriteResult> {
+    return this.write([this.edge(v1.RelationshipUpdate_Operation.TOUCH, req)], [], options?.signal);
   }
 
-  async revoke(req: RelationRequest): Promise<WriteResult> {
-    return this.write([this.edge(v1.RelationshipUpdate_Operation.DELETE, req)]);
+  async revoke(req: RelationRequest, options?: CallOptions): Promise<WriteResult> {
+    return this.write(
+      [this.edge(v1.RelationshipUpdate_Operation.DELETE, req)],
+      [],
+      options?.signal,
+    );
   }
 
-  async register(req: RegisterRequest): Promise<WriteResult> {
+  async register(req: RegisterRequest, options?: CallOptions): Promise<WriteResult> {
     const { updates, preconditions, parentRelation } = this.registration.write(req);
+    const signal = options?.signal;
     try {
-      return await this.write(updates, preconditions);
+      return await this.write(updates, preconditions, signal);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       // Something is already registered: a retry of the same registration is a success.
-      if (await this.registration.isSameRegistration(req, parentRelation)) return {};
+      if (await this.registration.isSameRegistration(req, parentRelation, signal)) return {};
       throw error;
     }
   }
 
-  async deregister(req: DeregisterRequest): Promise<WriteResult> {
+  async deregister(req: DeregisterRequest, options?: CallOptions): Promise<WriteResult> {
     const resource = this.map.object(req.resource);
+    const signal = options?.signal;
+    if (signal?.aborted) throw abortedError(signal);
     return this.freshness.track(
       () =>
-        callSpiceDB(() =>
-          this.client.promises.deleteRelationships(
-            v1.DeleteRelationshipsRequest.create({
-              relationshipFilter: v1.RelationshipFilter.create({
-                resourceType: resource.objectType,
-                optionalResourceId: resource.objectId,
-              }),
+        this.calls.unary(
+          "deleteRelationships",
+          v1.DeleteRelationshipsRequest.create({
+            relationshipFilter: v1.RelationshipFilter.create({
+              resourceType: resource.objectType,
+              optionalResourceId: resource.objectId,
             }),
-          ),
+          }),
+          signal,
         ),
       (response) => response?.deletedAt?.token,
     );
   }
 
   async close(): Promise<void> {
-    if (this.owned) this.client.close?.();
+    this.owned?.close();
   }
 }

@@ -3,9 +3,8 @@
 import { v1 } from "@authzed/authzed-node";
 import { ConfigurationError } from "../core/errors.js";
 import type { RegisterRequest } from "../core/port.js";
-import { callSpiceDB } from "./errors.js";
+import type { SpiceDBCalls } from "./calls.js";
 import { type Mapping, sameSubject, toConsistency } from "./mapping.js";
-import type { SpiceDBClient } from "./options.js";
 
 /**
  * One registration as a `WriteRelationships` call.
@@ -28,7 +27,7 @@ export interface RegistrationWrite {
  */
 export class Registration {
   constructor(
-    private readonly client: SpiceDBClient,
+    private readonly calls: SpiceDBCalls,
     private readonly map: Mapping,
     private readonly ownerRelation: string,
     private readonly parentRelations: Readonly<Record<string, string>>,
@@ -77,20 +76,20 @@ export class Registration {
   async isSameRegistration(
     req: RegisterRequest,
     parentRelation: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<boolean> {
     const resource = this.map.object(req.resource);
     const read = async (relation: string) => {
-      const rows = await callSpiceDB(() =>
-        this.client.promises.readRelationships(
-          v1.ReadRelationshipsRequest.create({
-            consistency: toConsistency({ kind: "fullyConsistent" }),
-            relationshipFilter: v1.RelationshipFilter.create({
-              resourceType: resource.objectType,
-              optionalResourceId: resource.objectId,
-              optionalRelation: relation,
-            }),
+      const rows = await this.calls.readRelationships(
+        v1.ReadRelationshipsRequest.create({
+          consistency: toConsistency({ kind: "fullyConsistent" }),
+          relationshipFilter: v1.RelationshipFilter.create({
+            resourceType: resource.objectType,
+            optionalResourceId: resource.objectId,
+            optionalRelation: relation,
           }),
-        ),
+        }),
+        signal,
       );
       return rows.map((r) => r.relationship?.subject);
     };

@@ -15,8 +15,15 @@ export function newerOf(a: string, b: string): string | undefined {
   return ra.revision >= rb.revision ? a : b;
 }
 
-/** Reads `DecodedZedToken { v1: { revision, datastore_unique_id_prefix } }`, integers only. */
-function integerRevision(token: string): { revision: bigint; datastore: string } | undefined {
+/**
+ * Reads `DecodedZedToken { v1: { revision, datastore_unique_id_prefix } }`, integer revisions
+ * only; undefined for anything else.
+ *
+ * @internal
+ */
+export function integerRevision(
+  token: string,
+): { revision: bigint; datastore: string } | undefined {
   const outer = fields(Buffer.from(token, "base64"));
   const v1 = outer?.get(3);
   const inner = v1 ? fields(v1) : undefined;

@@ -5,11 +5,14 @@ import { AuthorizationUnavailableError, ConflictError } from "../core/errors.js"
 import { parseOptions } from "../core/options.js";
 import {
   type AuthorizationPort,
+  type CallOptions,
   type CheckRequest,
   DEFAULT_RELATION,
   type DeregisterRequest,
   type LookupRequest,
   type RegisterRequest,
+  type RegistrationsPage,
+  type RegistrationsRequest,
   type RelationRequest,
   type WriteResult,
 } from "../core/port.js";
@@ -40,7 +43,8 @@ export type MemoryPortCall =
   | { op: "grant"; req: RelationRequest }
   | { op: "revoke"; req: RelationRequest }
   | { op: "register"; req: RegisterRequest }
-  | { op: "deregister"; req: DeregisterRequest };
+  | { op: "deregister"; req: DeregisterRequest }
+  | { op: "registrations"; req: RegistrationsRequest };
 
 /** A port operation name. */
 export type MemoryPortOp = MemoryPortCall["op"];
@@ -93,12 +97,18 @@ export interface MemoryPort extends AuthorizationPort {
   recover(): this;
   /** Forgets calls, edges, rules and failures. */
   reset(): this;
+  /** Every object of a type that has an edge, a page at a time, in ascending id order. */
+  registrations(req: RegistrationsRequest, options?: CallOptions): Promise<RegistrationsPage>;
   /** Calls of one operation. */
   callsOf<O extends MemoryPortOp>(op: O): Extract<MemoryPortCall, { op: O }>[];
 }
 
 function sameSubject(a: Subject, b: Subject): boolean {
   return a.type === b.type && a.id === b.id && (a.relation ?? "") === (b.relation ?? "");
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sameResource(a: Resource, b: Resource): boolean {
@@ -303,6 +313,33 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
       assertResource(req.resource);
       edges = edges.filter((e) => !sameResource(e.resource, req.resource));
       return token();
+    },
+    async registrations(req) {
+      await enter({ op: "registrations", req });
+      const after = req.cursor ?? "";
+      const ids = [
+        ...new Set(
+          edges.filter((e) => e.resource.type === req.resourceType).map((e) => e.resource.id),
+        ),
+      ]
+        .filter((id) => id > after)
+        .sort(byteOrder);
+      const page = ids.slice(0, req.limit);
+      const items = page.map((id) => {
+        const mine = edges.filter(
+          (e) => e.resource.type === req.resourceType && e.resource.id === id,
+        );
+        const parentRelation = parentRelations[req.resourceType] ?? "parent";
+        return {
+          id,
+          owners: mine.filter((e) => e.relation === owner).map((e) => e.subject),
+          parents: mine
+            .filter((e) => e.relation === parentRelation)
+            .map((e) => ({ type: e.subject.type, id: e.subject.id })),
+        };
+      });
+      const last = page[page.length - 1];
+      return ids.length > page.length && last !== undefined ? { items, cursor: last } : { items };
     },
     async close() {},
   };

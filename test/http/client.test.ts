@@ -1,8 +1,11 @@
-import { delay, HttpResponse, http } from "msw";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { delay, HttpResponse, http, passthrough } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { httpPort } from "../../src/http/index.js";
 import {
+  AuthorizationError,
   AuthorizationUnavailableError,
   agent,
   apiKey,
@@ -67,7 +70,8 @@ describe("httpPort: documented answers", () => {
       {
         op: "grant",
         auth: SECRET,
-        body: { principal, resource, relation: "owner", operation: "create" },
+        // No relation given: none is sent, the service applies its own owner relation.
+        body: { principal, resource, operation: "create" },
       },
       {
         op: "revoke",
@@ -93,11 +97,40 @@ describe("httpPort: documented answers", () => {
     ]);
   });
 
-  it("check: 200 allowed, 403 denied", async () => {
-    on("check", () => new HttpResponse(null, { status: 200 }));
+  it("check: 200 with a JSON object whose allowed, if any, is true allows; 403 denies", async () => {
+    on("check", () => HttpResponse.json({ allowed: true }));
+    expect(await port.check(checkReq)).toBe(true);
+    on("check", () => HttpResponse.json({}));
+    expect(await port.check(checkReq)).toBe(true);
+    on("check", () => HttpResponse.json({ success: true, metadata: null, allowed: true }));
+    expect(await port.check(checkReq)).toBe(true);
+    on(
+      "check",
+      () =>
+        new HttpResponse('{"allowed":true}', {
+          headers: { "content-type": "application/vnd.authz+json; charset=utf-8" },
+        }),
+    );
     expect(await port.check(checkReq)).toBe(true);
     on("check", () => HttpResponse.json({ detail: "nope" }, { status: 403 }));
     expect(await port.check(checkReq)).toBe(false);
+    on("check", () => new HttpResponse("<html>Forbidden</html>", { status: 403 }));
+    expect(await port.check(checkReq)).toBe(false);
+  });
+
+  it("check: a 200 without a JSON object never allows (it used to allow on any 200)", async () => {
+    for (const answer of [
+      () => new HttpResponse(null, { status: 200 }),
+      () => new HttpResponse("<html>Sign in</html>", { headers: { "content-type": "text/html" } }),
+      () => HttpResponse.json({ allowed: false }),
+      () =>
+        new HttpResponse('{"allowed":false,"allowed":true}', {
+          headers: { "content-type": "application/json" },
+        }),
+    ]) {
+      on("check", answer);
+      await expect(port.check(checkReq)).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    }
   });
 
   it("search: items or unscoped; duplicates dropped", async () => {
@@ -114,8 +147,42 @@ describe("httpPort: documented answers", () => {
     expect(await port.register({ subject: alice, resource: apiKey("k1") })).toEqual({
       token: "zed-1",
     });
-    on("grant", () => new HttpResponse("", { status: 200 }));
+    on("grant", () => HttpResponse.json({ success: true, metadata: null }));
     expect(await port.grant({ subject: alice, resource: apiKey("k1") })).toEqual({});
+  });
+
+  it("writes: anything but a 200 JSON object fails closed (outcome unknown)", async () => {
+    for (const answer of [
+      () => new HttpResponse("", { status: 200 }),
+      () => new HttpResponse("<html>ok</html>", { headers: { "content-type": "text/html" } }),
+      () => HttpResponse.json([]),
+      () => HttpResponse.json({ token: 7 }),
+      () => HttpResponse.json({ success: false }),
+    ]) {
+      on("register", answer);
+      await expect(
+        port.register({ subject: alice, resource: apiKey("k1") }),
+      ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    }
+  });
+
+  it("writes: 403 is AuthorizationError; 409 is ConflictError on register only", async () => {
+    const writes = [
+      () => port.grant({ subject: alice, resource: apiKey("k1") }),
+      () => port.revoke({ subject: alice, resource: apiKey("k1") }),
+      () => port.register({ subject: alice, resource: apiKey("k1") }),
+      () => port.deregister({ resource: apiKey("k1") }),
+    ];
+    server.use(http.post(`${BASE}/v1/authz/:op`, () => HttpResponse.json({}, { status: 403 })));
+    for (const write of writes) await expect(write()).rejects.toBeInstanceOf(AuthorizationError);
+    server.use(http.post(`${BASE}/v1/authz/:op`, () => HttpResponse.json({}, { status: 409 })));
+    const outcomes = await Promise.all(writes.map((write) => write().catch((e) => e)));
+    expect(outcomes.map((e) => e.constructor)).toEqual([
+      AuthorizationUnavailableError,
+      AuthorizationUnavailableError,
+      ConflictError,
+      AuthorizationUnavailableError,
+    ]);
   });
 
   it("401 is UnauthenticatedError; 409 on register is ConflictError", async () => {
@@ -137,9 +204,8 @@ describe("httpPort: documented answers", () => {
         const body = (await request.json()) as { resource: { selector: string } };
         await delay(5);
         inFlight--;
-        return new HttpResponse(null, {
-          status: Number(body.resource.selector.slice(1)) % 2 ? 403 : 200,
-        });
+        const allowed = Number(body.resource.selector.slice(1)) % 2 === 0;
+        return HttpResponse.json({ allowed }, { status: allowed ? 200 : 403 });
       }),
     );
     const limited = httpPort({ baseUrl: BASE, concurrency: 3 });
@@ -212,7 +278,8 @@ describe("httpPort: hostile answers fail closed", () => {
     expect(hits).toBe(1); // the hostile answer was really served
   });
 
-  it.each(hostile.filter(([name]) => !/items|unscoped|JSON|null|body/.test(name)))(
+  // A JSON object without `allowed` ({"items": null}...) is an allowed check: left out here.
+  it.each(hostile.filter(([name]) => !/items|unscoped/.test(name)))(
     "check: %s never allows",
     async (_name, answer) => {
       on("check", answer);
@@ -331,5 +398,123 @@ describe("httpPort: property over arbitrary search answers", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("httpPort: cancellation and transient failures", () => {
+  const writeOps = {
+    check: () => port.check(checkReq, { signal: current }),
+    checkMany: () => port.checkMany([checkReq, checkReq], { signal: current }),
+    lookup: () => port.lookup(lookupReq, { signal: current }),
+    grant: () => port.grant({ subject: alice, resource: apiKey("k1") }, { signal: current }),
+    revoke: () => port.revoke({ subject: alice, resource: apiKey("k1") }, { signal: current }),
+    register: () => port.register({ subject: alice, resource: apiKey("k1") }, { signal: current }),
+    deregister: () => port.deregister({ resource: apiKey("k1") }, { signal: current }),
+  };
+  let current = new AbortController().signal;
+
+  it.each(Object.keys(writeOps))("%s: the caller's signal aborts the fetch", async (op) => {
+    const seen: AbortSignal[] = [];
+    server.use(
+      http.post(`${BASE}/v1/authz/:op`, async ({ request }) => {
+        seen.push(request.signal);
+        await delay(5000); // far past the port's own timeout: only an abort ends it early
+        return HttpResponse.json({});
+      }),
+    );
+    const controller = new AbortController();
+    current = controller.signal;
+    const pending = writeOps[op as keyof typeof writeOps]().catch((e) => e);
+    await delay(20);
+    const reason = new Error("the caller gave up");
+    controller.abort(reason);
+    const error = await pending;
+    expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+    expect(error.cause).toBe(reason); // ended by the caller, not by the port's timeout
+    expect(error.transient).toBe(false);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((s) => s.aborted)).toBe(true); // the request itself was aborted
+  });
+
+  it("an already aborted signal sends nothing", async () => {
+    on("check", () => HttpResponse.json({}));
+    const controller = new AbortController();
+    controller.abort();
+    await expect(port.check(checkReq, { signal: controller.signal })).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    expect(hits).toBe(0);
+  });
+
+  it.each<[string, boolean, () => Response | Promise<Response>]>([
+    ["a network error", true, () => HttpResponse.error()],
+    ["502", true, () => HttpResponse.json({}, { status: 502 })],
+    ["503", true, () => HttpResponse.json({}, { status: 503 })],
+    ["504", true, () => HttpResponse.json({}, { status: 504 })],
+    ["500", false, () => HttpResponse.json({}, { status: 500 })],
+    ["429", false, () => HttpResponse.json({}, { status: 429 })],
+    [
+      "a redirect",
+      false,
+      () => new HttpResponse(null, { status: 302, headers: { location: "/" } }),
+    ],
+    [
+      "an HTML 200",
+      false,
+      () => new HttpResponse("<html>", { headers: { "content-type": "text/html" } }),
+    ],
+    [
+      "a timeout",
+      false,
+      async () => {
+        await delay(3000);
+        return HttpResponse.json({});
+      },
+    ],
+  ])("%s: transient %s", async (_name, transient, answer) => {
+    on("check", answer);
+    const error = await port.check(checkReq).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+    expect(error.transient).toBe(transient);
+  });
+
+  it("a refused connection (Node's own fetch, no mock) is transient", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const address = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    server.use(http.all(/^http:\/\/127\.0\.0\.1:\d+\//, () => passthrough()));
+    const refused = httpPort({ baseUrl: `http://127.0.0.1:${address.port}`, timeoutMs: 1000 });
+    const error = await refused.check(checkReq).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthorizationUnavailableError);
+    expect(error.transient).toBe(true);
+  });
+
+  it("checkMany stops at the first failure instead of running the rest", async () => {
+    let served = 0;
+    server.use(
+      http.post(`${BASE}/v1/authz/check`, () => {
+        served++;
+        return HttpResponse.json({}, { status: 500 });
+      }),
+    );
+    const serial = httpPort({ baseUrl: BASE, concurrency: 1 });
+    const many = Array.from({ length: 10 }, () => checkReq);
+    await expect(serial.checkMany(many)).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(served).toBe(1);
+  });
+
+  it("grant and revoke without a relation send none; with one, send it", async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.post(`${BASE}/v1/authz/:op`, async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json({});
+      }),
+    );
+    await port.grant({ subject: alice, resource: apiKey("k1") });
+    await port.revoke({ subject: alice, resource: apiKey("k1") });
+    await port.grant({ subject: alice, resource: apiKey("k1"), relation: "viewer" });
+    expect(bodies.map((b) => Object.hasOwn(b as object, "relation"))).toEqual([false, false, true]);
   });
 });

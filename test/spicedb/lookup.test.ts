@@ -1,5 +1,6 @@
 // lookup on the embedded SpiceDB: under a parent it follows the configured parent relation,
-// fails closed on edges it did not ask for, and agrees with LookupResources in random worlds.
+// fails closed on edges it did not ask for, and agrees with LookupResources in random worlds;
+// on a large store it stops when abandoned and bounds what it reads and holds.
 import type { v1 } from "@authzed/authzed-node";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,11 +10,13 @@ import {
   agent,
   apiKey,
   ConfigurationError,
+  createAuthorizer,
   type Resource,
   tenant,
   user,
 } from "../../src/index.js";
 import {
+  agentexPortOptions,
   agentexSchema,
   type EmbeddedSpiceDB,
   spicedbPort,
@@ -21,7 +24,12 @@ import {
 } from "../../src/spicedb/index.js";
 import { startAgentex } from "../support/agentex-world.js";
 import { uid } from "../support/port-contract.js";
-import { FRESH_READS, withPromises } from "../support/spicedb-clients.js";
+import {
+  FRESH_READS,
+  observedLookups,
+  recordingReads,
+  withPromises,
+} from "../support/spicedb-clients.js";
 
 describe("lookup under a parent on the agentex world", () => {
   let db: EmbeddedSpiceDB;
@@ -172,11 +180,19 @@ describe("lookup under a parent agrees with LookupResources", () => {
   });
   afterAll(() => world?.close());
 
-  it("for random worlds: scoped = LookupResources ∩ that agent's keys", async () => {
+  it("for random worlds: scoped = LookupResources ∩ that agent's keys, under any children cap", async () => {
     let nonEmpty = 0;
+    // One child read at most: any agent with two keys or more takes the capped path.
+    const { client, reads } = recordingReads(world.client);
+    const capped = spicedbPort(
+      { client },
+      { ...agentexPortOptions, maxParentChildren: 1, consistency: { kind: "fullyConsistent" } },
+    );
     await fc.assert(
       fc.asyncProperty(arbitraryWorld, async (w) => {
-        nonEmpty += await expectScopedLookupsAgree(world.port, await seed(world.port, w));
+        const seeded = await seed(world.port, w);
+        nonEmpty += await expectScopedLookupsAgree(world.port, seeded);
+        await expectScopedLookupsAgree(capped, seeded);
       }),
       {
         numRuns: 15,
@@ -192,5 +208,106 @@ describe("lookup under a parent agrees with LookupResources", () => {
       },
     );
     expect(nonEmpty).toBeGreaterThan(0); // the property was not only checked on empty answers
+    expect(reads.every((r) => r.limit === 2 && r.rows <= 2)).toBe(true);
+    expect(reads.some((r) => r.rows === 2)).toBe(true); // the capped path ran
   });
+});
+
+/** Folders of docs: a doc is readable by its viewers who can also read its folder. */
+const DOCS_SCHEMA = `definition user {}
+
+definition folder {
+    relation viewer: user
+    permission read = viewer
+}
+
+definition doc {
+    relation parent: folder
+    relation viewer: user
+    permission read = viewer & parent->read
+}
+`;
+const LARGE = 5000;
+
+describe("lookup on a large store", () => {
+  // u reads LARGE docs d* in folder f and ten e* in folder g; f also holds ten h* u cannot read.
+  let big: EmbeddedSpiceDB;
+  beforeAll(async () => {
+    const edges = ["folder:f#viewer@user:u", "folder:g#viewer@user:u"];
+    for (let i = 0; i < LARGE; i += 1)
+      edges.push(`doc:d${i}#viewer@user:u`, `doc:d${i}#parent@folder:f`);
+    for (let i = 0; i < 10; i += 1) {
+      edges.push(
+        `doc:e${i}#viewer@user:u`,
+        `doc:e${i}#parent@folder:g`,
+        `doc:h${i}#parent@folder:f`,
+      );
+    }
+    big = await startEmbeddedSpiceDB({ schema: DOCS_SCHEMA, relationships: edges });
+  }, 60_000);
+  afterAll(() => big?.close());
+
+  const all = { subject: user("u"), resourceType: "doc", permission: "read" } as const;
+  const fresh = { consistency: { kind: "fullyConsistent" } } as const;
+
+  it("an abandoned lookup stops: its stream is cancelled, not read to the end", async () => {
+    const { client, streams } = observedLookups(big.client);
+    const port = spicedbPort({ client }, fresh);
+    const controller = new AbortController();
+    const lookup = port.lookup(all, { signal: controller.signal });
+    lookup.catch(() => {}); // observed below, after the abort
+    await streams[0]?.firstData; // the stream is flowing: LARGE answers are on their way
+    controller.abort();
+    await expect(lookup).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+    expect(await streams[0]?.status).toBe(1); // CANCELLED: the port cancelled it
+    expect(streams[0]?.received).toBeLessThan(LARGE);
+  });
+
+  it("the authorizer's deadline cancels the lookup it gave up on", async () => {
+    const { client, streams } = observedLookups(big.client);
+    const authz = createAuthorizer({ port: spicedbPort({ client }, fresh), timeoutMs: 100 });
+    await expect(authz.forSubject(user("u")).authorizedIds("doc")).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    expect(streams).toHaveLength(1);
+    expect(await streams[0]?.status).toBe(1);
+    expect(streams[0]?.received).toBeLessThan(LARGE);
+  });
+
+  it("a lookup past maxLookupIds is refused and its stream cancelled", async () => {
+    const { client, streams } = observedLookups(big.client);
+    const port = spicedbPort({ client }, { ...fresh, maxLookupIds: 100 });
+    const error = await port.lookup(all).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/maxLookupIds.*scope it by parent or page it/);
+    expect(await streams[0]?.status).toBe(1);
+    expect(streams[0]?.received).toBeLessThan(LARGE);
+  });
+
+  it("past maxParentChildren, a subject reaching more than maxLookupIds is refused, bounded", async () => {
+    const { client, streams } = observedLookups(big.client);
+    const port = spicedbPort(
+      { client },
+      { ...fresh, parentRelations: { doc: "parent" }, maxParentChildren: 10, maxLookupIds: 100 },
+    );
+    const error = await port
+      .lookup({ ...all, parent: { type: "folder", id: "f" } })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/maxParentChildren.*maxLookupIds/);
+    expect(await streams[0]?.status).toBe(1);
+  });
+
+  it("a parent with more children than maxParentChildren: at most cap + 1 read, same answer", async () => {
+    const { client, reads } = recordingReads(big.client);
+    const port = spicedbPort({ client }, { ...fresh, parentRelations: { doc: "parent" } });
+    const scoped = await port.lookup({ ...all, parent: { type: "folder", id: "f" } });
+    // The default cap is 999: one read of 1000 rows, the most SpiceDB answers at once.
+    expect(reads).toEqual([{ limit: 1000, rows: 1000 }]);
+    const everything = (await port.lookup(all)) ?? [];
+    expect(everything).toHaveLength(LARGE + 10);
+    expect(new Set(scoped)).toEqual(new Set(everything.filter((id) => id.startsWith("d"))));
+    const inG = await port.lookup({ ...all, parent: { type: "folder", id: "g" } });
+    expect([...(inG ?? [])].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`).sort());
+  }, 30_000);
 });

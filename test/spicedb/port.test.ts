@@ -13,7 +13,7 @@ import {
 import { type EmbeddedSpiceDB, spicedbPort } from "../../src/spicedb/index.js";
 import { edgesOf, startAgentex } from "../support/agentex-world.js";
 import { uid } from "../support/port-contract.js";
-import { FRESH_READS, withPromises } from "../support/spicedb-clients.js";
+import { countingCalls, FRESH_READS, withPromises } from "../support/spicedb-clients.js";
 
 describe("spicedbPort on the embedded SpiceDB", () => {
   let db: EmbeddedSpiceDB;
@@ -123,10 +123,51 @@ describe("spicedbPort on the embedded SpiceDB", () => {
     expect(await tampered((p) => p).checkMany(reqs)).toEqual([true, false]);
   });
 
+  it("on a client passed in, an aborted signal means no call is made", async () => {
+    const { client, calls } = countingCalls(db.client);
+    const port = spicedbPort({ client }, FRESH_READS);
+    const o = { signal: AbortSignal.abort() };
+    const subject = user("alice");
+    const read = { subject, resource: apiKey("k-alice"), permission: "read" };
+    const operations: Array<[string, () => Promise<unknown>]> = [
+      ["check", () => port.check(read, o)],
+      ["checkMany", () => port.checkMany([read, read], o)],
+      ["lookup", () => port.lookup({ subject, resourceType: "api_key", permission: "read" }, o)],
+      [
+        "lookup under a parent",
+        () =>
+          port.lookup(
+            { subject, resourceType: "api_key", permission: "read", parent: agent("a1") },
+            o,
+          ),
+      ],
+      ["grant", () => port.grant({ subject, resource: agent("a1") }, o)],
+      ["revoke", () => port.revoke({ subject, resource: agent("a1") }, o)],
+      [
+        "register",
+        () => port.register({ subject, resource: apiKey(uid("k")), parent: agent("a1") }, o),
+      ],
+      ["deregister", () => port.deregister({ resource: apiKey("k-alice") }, o)],
+    ];
+    for (const [name, operation] of operations) {
+      const error = await operation().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(`${name}: ${error?.name}`).toBe(`${name}: AuthorizationUnavailableError`);
+    }
+    expect(calls).toEqual({});
+    expect(await port.check(read)).toBe(true); // nothing was changed
+  });
+
   it("invalid options throw when the port is created", () => {
     expect(() => spicedbPort({ client: db.client }, { types: { api_key: "Bad Name" } })).toThrow(
       ConfigurationError,
     );
     expect(() => spicedbPort({} as never)).toThrow(ConfigurationError);
+    const bads = [{ maxParentChildren: 0 }, { maxParentChildren: 1000 }, { maxLookupIds: 1.5 }];
+    for (const bad of bads) {
+      expect(() => spicedbPort({ client: db.client }, bad)).toThrow(/spicedbPort: "max/);
+    }
   });
 });

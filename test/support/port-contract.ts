@@ -6,6 +6,7 @@ import {
   apiKey,
   ConfigurationError,
   ConflictError,
+  createAuthorizer,
   type Resource,
   tenant,
   user,
@@ -22,6 +23,13 @@ export interface ContractHarness {
   rejectedParent?: Resource;
   /** False for a backend that cannot scope a lookup by parent (it must refuse, not widen). */
   scopedLookup?: boolean;
+  /**
+   * A second port of the same backend whose `ownerRelation` is `relation`, over a `doc` type with
+   * `owner` and `relation` relations both granting `read`; absent: that case is skipped.
+   */
+  ownerRelationPort?(
+    relation: string,
+  ): Promise<{ port: AuthorizationPort; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -185,6 +193,32 @@ export function describePortContract(name: string, setup: () => Promise<Contract
       await expect(port.revoke({ subject: guest, resource: a })).resolves.toBeTypeOf("object");
     });
 
+    it("grant and revoke without a relation use the port's owner relation", async (ctx) => {
+      if (!h.ownerRelationPort) ctx.skip();
+      const { port: admins, close } = await h.ownerRelationPort!("admin");
+      try {
+        const [u, d] = [user(uid("u")), { type: "doc", id: uid("d") }];
+        const authz = createAuthorizer({ port: admins }).forSubject(u);
+        const read = () => admins.check({ subject: u, resource: d, permission: "read" });
+        await authz.grant(d);
+        expect(await read()).toBe(true);
+        // The edge written is admin: removing an owner edge leaves the access, removing admin ends it.
+        await admins.revoke({ subject: u, resource: d, relation: "owner" });
+        expect(await read()).toBe(true);
+        await admins.revoke({ subject: u, resource: d, relation: "admin" });
+        expect(await read()).toBe(false);
+        // And revoke without a relation removes that same edge.
+        await authz.grant(d);
+        await authz.revoke(d);
+        expect(await read()).toBe(false);
+        await authz.register(d);
+        await admins.revoke({ subject: u, resource: d, relation: "owner" });
+        expect(await read()).toBe(true);
+      } finally {
+        await close();
+      }
+    });
+
     it("checkMany answers in request order", async () => {
       const [owner, other] = [await member(), await member()];
       const a = agent(uid("a"));
@@ -294,19 +328,28 @@ export function describePortContract(name: string, setup: () => Promise<Contract
   });
 }
 
-/** The real port with some operations replaced (to inject a failure or a malformed answer). */
+/**
+ * The real port with some operations replaced (to inject a failure or a malformed answer); the
+ * others get the call's options (its abort signal) too.
+ */
 export function withOverrides(
   port: AuthorizationPort,
   overrides: Partial<AuthorizationPort>,
 ): AuthorizationPort {
   return {
-    check: (r) => port.check(r),
-    checkMany: (r) => port.checkMany(r),
-    lookup: (r) => port.lookup(r),
-    grant: (r) => port.grant(r),
-    revoke: (r) => port.revoke(r),
-    register: (r) => port.register(r),
-    deregister: (r) => port.deregister(r),
+    check: (r, o) => port.check(r, o),
+    checkMany: (r, o) => port.checkMany(r, o),
+    lookup: (r, o) => port.lookup(r, o),
+    grant: (r, o) => port.grant(r, o),
+    revoke: (r, o) => port.revoke(r, o),
+    register: (r, o) => port.register(r, o),
+    deregister: (r, o) => port.deregister(r, o),
+    ...(port.registrations
+      ? {
+          registrations: (r, o) =>
+            (port.registrations as NonNullable<typeof port.registrations>)(r, o),
+        }
+      : {}),
     ...overrides,
   };
 }

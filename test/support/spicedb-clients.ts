@@ -40,3 +40,83 @@ export function recordingConsistency(real: SpiceDBClient): {
   });
   return { client, sent };
 }
+
+/** What one LookupResources stream did: messages received, and its final gRPC status. */
+export interface ObservedStream {
+  received: number;
+  /** Resolves with the stream's first message. */
+  firstData: Promise<void>;
+  /** Resolves with the stream's final status code (0 OK, 1 CANCELLED, ...). */
+  status: Promise<number>;
+}
+
+/** The real client, recording what each LookupResources stream it opens does. */
+export function observedLookups(real: SpiceDBClient): {
+  client: SpiceDBClient;
+  streams: ObservedStream[];
+} {
+  const streams: ObservedStream[] = [];
+  const lookupResources = ((request: never, options: never) => {
+    const stream = real.lookupResources(request, options);
+    let first: () => void = () => {};
+    let done: (code: number) => void = () => {};
+    const observed: ObservedStream = {
+      received: 0,
+      firstData: new Promise<void>((resolve) => {
+        first = resolve;
+      }),
+      status: new Promise<number>((resolve) => {
+        done = resolve;
+      }),
+    };
+    stream.on("data", () => {
+      observed.received += 1;
+      first();
+    });
+    stream.on("status", (s: { code: number }) => done(s.code));
+    streams.push(observed);
+    return stream;
+  }) as SpiceDBClient["lookupResources"];
+  return { client: { ...real, promises: real.promises, lookupResources }, streams };
+}
+
+/** The real client, counting the calls made through it by method name. */
+export function countingCalls(real: SpiceDBClient): {
+  client: SpiceDBClient;
+  calls: Record<string, number>;
+} {
+  const calls: Record<string, number> = {};
+  const count = (name: string) => {
+    calls[name] = (calls[name] ?? 0) + 1;
+  };
+  const promises = Object.fromEntries(
+    Object.entries(real.promises).map(([name, f]) => [
+      name,
+      (r: never) => {
+        count(name);
+        return (f as (r: never) => unknown)(r);
+      },
+    ]),
+  ) as unknown as SpiceDBClient["promises"];
+  const lookupResources = ((request: never, options: never) => {
+    count("lookupResources");
+    return real.lookupResources(request, options);
+  }) as SpiceDBClient["lookupResources"];
+  return { client: { ...real, promises, lookupResources }, calls };
+}
+
+/** The real client, recording each ReadRelationships call: the limit asked and the rows answered. */
+export function recordingReads(real: SpiceDBClient): {
+  client: SpiceDBClient;
+  reads: Array<{ limit: number; rows: number }>;
+} {
+  const reads: Array<{ limit: number; rows: number }> = [];
+  const client = withPromises(real, {
+    readRelationships: async (r) => {
+      const rows = await real.promises.readRelationships(r);
+      reads.push({ limit: r.optionalLimit, rows: rows.length });
+      return rows;
+    },
+  });
+  return { client, reads };
+}
