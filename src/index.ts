@@ -15,7 +15,9 @@ export {
 } from "./core/authorizer.js";
 export { type CollapsePolicy, collapseToNotFound } from "./core/collapse.js";
 export {
+  type CreateRegisteredOptions,
   createRegistered,
+  DEFAULT_WRITE_TIMEOUT_MS,
   type DualWriteOptions,
   deleteDeregistered,
   type OrphanReport,
@@ -61,6 +63,13 @@ export {
   type RelationRequest,
   type WriteResult,
 } from "./core/port.js";
+export {
+  type ReconcileFinding,
+  type ReconcileOptions,
+  type ReconcileReport,
+  type ReconcileRow,
+  reconcile,
+} from "./core/reconcile.js";
 export type {
   AuthorizedIdsOptions,
   CheckOrNotFoundOptions,

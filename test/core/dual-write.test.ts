@@ -206,3 +206,87 @@ describe("deleteDeregistered", () => {
     });
   });
 });
+
+describe("outcomes the database cannot always tell", () => {
+  const setup = () => ({
+    authz: createAuthorizer({ port: db.port }).forSubject(user("alice")),
+    k: apiKey(uid("k")),
+    onOrphan: vi.fn(),
+    error: new Error("connection lost after COMMIT"),
+  });
+
+  it("insert threw but its row landed (exists): the registration is kept, nothing reported", async () => {
+    const { authz, k, onOrphan, error } = setup();
+    const write = () => Promise.reject(error);
+    await expect(
+      createRegistered(authz, { resource: k, parent: agent("a1") }, write, {
+        onOrphan,
+        exists: () => true,
+      }),
+    ).rejects.toBe(error);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toHaveLength(2);
+    expect(onOrphan).not.toHaveBeenCalled();
+  });
+
+  it("insert threw and exists says no row: compensated, nothing reported", async () => {
+    const { authz, k, onOrphan, error } = setup();
+    await expect(
+      createRegistered(authz, { resource: k }, () => Promise.reject(error), {
+        onOrphan,
+        exists: async () => false,
+      }),
+    ).rejects.toBe(error);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toEqual([]);
+    expect(onOrphan).not.toHaveBeenCalled();
+  });
+
+  it("insert threw and exists failed: kept (the row may be there), reported as write", async () => {
+    const { authz, k, onOrphan, error } = setup();
+    const exists = () => Promise.reject(new Error("db down"));
+    await expect(
+      createRegistered(authz, { resource: k }, () => Promise.reject(error), { onOrphan, exists }),
+    ).rejects.toBe(error);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toHaveLength(1);
+    expect(onOrphan).toHaveBeenCalledWith(expect.objectContaining({ resource: k, phase: "write" }));
+  });
+
+  it("insert threw, no exists: compensated and reported, since a committed row is now bare", async () => {
+    const { authz, k, onOrphan, error } = setup();
+    await expect(
+      createRegistered(authz, { resource: k }, () => Promise.reject(error), { onOrphan }),
+    ).rejects.toBe(error);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toEqual([]);
+    expect(onOrphan).toHaveBeenCalledWith(expect.objectContaining({ resource: k, phase: "write" }));
+  });
+
+  it("an insert past writeTimeoutMs is a failure of unknown outcome", async () => {
+    const { authz, k, onOrphan } = setup();
+    const slow = () => new Promise((r) => setTimeout(r, 1000));
+    await expect(
+      createRegistered(authz, { resource: k }, slow, { onOrphan, writeTimeoutMs: 20 }),
+    ).rejects.toThrow();
+    expect(onOrphan).toHaveBeenCalledWith(expect.objectContaining({ resource: k, phase: "write" }));
+  });
+
+  it("delete threw after committing (exists says gone): deregistered all the same", async () => {
+    const { authz, k, onOrphan, error } = setup();
+    await authz.register(k, { parent: agent("a1") });
+    await expect(
+      deleteDeregistered(authz, k, () => Promise.reject(error), { onOrphan, exists: () => false }),
+    ).rejects.toBe(error);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toEqual([]);
+    expect(onOrphan).not.toHaveBeenCalled();
+  });
+
+  it("delete threw and its outcome is unknown: kept, reported as remove", async () => {
+    const { authz, k, onOrphan, error } = setup();
+    await authz.register(k, { parent: agent("a1") });
+    await expect(
+      deleteDeregistered(authz, k, () => Promise.reject(error), { onOrphan }),
+    ).rejects.toBe(error);
+    expect(await edgesOf(db, "agent_api_key", k.id)).toHaveLength(2);
+    expect(onOrphan).toHaveBeenCalledWith(
+      expect.objectContaining({ resource: k, phase: "remove" }),
+    );
+  });
+});

@@ -1,0 +1,133 @@
+// A small service over a real port and an in-memory table, with faults injected at every step
+// of the dual write: for the fault-injection tests of createRegistered, deleteDeregistered and
+// reconcile.
+import {
+  type AuthorizationPort,
+  AuthorizationUnavailableError,
+  agent,
+  apiKey,
+  createAuthorizer,
+  createRegistered,
+  deleteDeregistered,
+  type OrphanReport,
+  type ReconcileRow,
+  user,
+} from "../../src/index.js";
+
+/** A deterministic random source (mulberry32). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Fault = "none" | "before" | "after";
+
+/** Half the failures happen before the step took effect, half after it ("committed, then threw"). */
+function fault(random: () => number, rate: number): Fault {
+  const r = random();
+  return r < rate / 2 ? "before" : r < rate ? "after" : "none";
+}
+
+const tick = () => new Promise((r) => setTimeout(r, Math.floor(Math.random() * 3)));
+
+/** The port, whose register and deregister fail at `rate`, before or after taking effect. */
+export function faultyPort(port: AuthorizationPort, random: () => number, rate: number) {
+  const wrap =
+    <R>(op: (req: R) => Promise<unknown>) =>
+    async (req: R) => {
+      const f = fault(random, rate);
+      await tick();
+      if (f === "before") throw new AuthorizationUnavailableError();
+      const result = await op(req);
+      if (f === "after") throw new AuthorizationUnavailableError();
+      return result as never;
+    };
+  return {
+    ...port,
+    register: wrap((r: Parameters<AuthorizationPort["register"]>[0]) => port.register(r)),
+    deregister: wrap((r: Parameters<AuthorizationPort["deregister"]>[0]) => port.deregister(r)),
+  } satisfies AuthorizationPort;
+}
+
+/** The table: inserts and deletes fail at `rate`, before or after committing. */
+export class FaultyTable {
+  readonly rows = new Map<string, ReconcileRow>();
+  constructor(
+    private readonly random: () => number,
+    private readonly rate: number,
+  ) {}
+  private async step(apply: () => void): Promise<void> {
+    const f = fault(this.random, this.rate);
+    await tick();
+    if (f === "before") throw new Error("db: failed");
+    apply();
+    if (f === "after") throw new Error("db: connection lost after commit");
+  }
+  insert(row: ReconcileRow): Promise<void> {
+    return this.step(() => this.rows.set(row.id, row));
+  }
+  delete(id: string): Promise<void> {
+    return this.step(() => this.rows.delete(id));
+  }
+  /** `exists`, which fails at a quarter of the rate. */
+  async exists(id: string): Promise<boolean> {
+    if (this.random() < this.rate / 4) throw new Error("db: exists failed");
+    return this.rows.has(id);
+  }
+  /** The rows as reconcile reads them: ascending id by bytes. */
+  async *sorted(): AsyncGenerator<ReconcileRow> {
+    for (const id of [...this.rows.keys()].sort()) {
+      const row = this.rows.get(id);
+      if (row) yield row;
+    }
+  }
+}
+
+/** Runs `operations` creates and deletes, `concurrency` at a time; returns what was reported. */
+export async function runFaultyWorkload(options: {
+  port: AuthorizationPort;
+  table: FaultyTable;
+  random: () => number;
+  operations: number;
+  concurrency: number;
+}): Promise<OrphanReport[]> {
+  const { table, random } = options;
+  const reports: OrphanReport[] = [];
+  const onOrphan = (r: OrphanReport) => reports.push(r);
+  const owner = user("alice");
+  const authz = createAuthorizer({ port: options.port, retry: false }).forSubject(owner);
+  const created: string[] = [];
+  let next = 0;
+  const one = async (i: number) => {
+    if (created.length > 0 && random() < 0.4) {
+      const id = created.splice(Math.floor(random() * created.length), 1)[0] as string;
+      await deleteDeregistered(authz, apiKey(id), () => table.delete(id), {
+        onOrphan,
+        exists: () => table.exists(id),
+      }).catch(() => {});
+      return;
+    }
+    const id = `k${String(i).padStart(5, "0")}`;
+    const parent = agent("a1");
+    await createRegistered(
+      authz,
+      { resource: apiKey(id), parent },
+      () => table.insert({ id, owner, parent }),
+      { onOrphan, exists: () => table.exists(id) },
+    ).then(
+      () => created.push(id),
+      () => {},
+    );
+  };
+  while (next < options.operations) {
+    const batch = Array.from({ length: options.concurrency }, () => one(next++));
+    await Promise.all(batch);
+  }
+  return reports;
+}
