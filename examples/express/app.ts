@@ -43,7 +43,9 @@ export function createApp(deps: Deps, lib: typeof express = express): Express {
     checkRequest(req.method, req.originalUrl, (name) => req.header(name));
     next();
   });
-  app.use(fgac({ authorizer: deps.authorizer, subject: subjectFromHeaders() }));
+  // The caller, also kept on the rows it creates as their owner (what reconcile needs).
+  const subject = subjectFromHeaders();
+  app.use(fgac({ authorizer: deps.authorizer, subject }));
   // Read (and bound) the body of the methods Fastify reads; the routes parse it themselves.
   app.use(
     lib.raw({
@@ -58,7 +60,7 @@ export function createApp(deps: Deps, lib: typeof express = express): Express {
   app.post(
     "/agents",
     route(async (req) =>
-      json(201, await service.createAgent(deps, getFgac(req), jsonBody(req.body))),
+      json(201, await service.createAgent(deps, getFgac(req), jsonBody(req.body), subject(req))),
     ),
   );
   app.get(
@@ -69,7 +71,7 @@ export function createApp(deps: Deps, lib: typeof express = express): Express {
   app.post(
     "/agent_api_keys",
     route(async (req) =>
-      json(201, await service.createApiKey(deps, getFgac(req), jsonBody(req.body))),
+      json(201, await service.createApiKey(deps, getFgac(req), jsonBody(req.body), subject(req))),
     ),
   );
   app.get(

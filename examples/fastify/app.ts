@@ -53,7 +53,9 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     });
   });
   // The plugin also installs fgac's not-found handler (Fastify's own echoes the path).
-  await app.register(fgacPlugin, { authorizer: deps.authorizer, subject: subjectFromHeaders() });
+  // The caller, also kept on the rows it creates as their owner (what reconcile needs).
+  const subject = subjectFromHeaders();
+  await app.register(fgacPlugin, { authorizer: deps.authorizer, subject });
   // Fastify matches an empty parameter (/agent_api_keys/), Express and Hono do not: not found.
   // A preValidation hook, so that identity (401) and body size (413) come first, as elsewhere.
   app.addHook("preValidation", async (request, reply) => {
@@ -70,7 +72,10 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   app.post("/agents", async (request, reply) =>
     send(
       reply,
-      json(201, await service.createAgent(deps, getFgac(request), jsonBody(request.body))),
+      json(
+        201,
+        await service.createAgent(deps, getFgac(request), jsonBody(request.body), subject(request)),
+      ),
     ),
   );
   app.get<{ Params: Params }>(
@@ -82,7 +87,15 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   app.post("/agent_api_keys", async (request, reply) =>
     send(
       reply,
-      json(201, await service.createApiKey(deps, getFgac(request), jsonBody(request.body))),
+      json(
+        201,
+        await service.createApiKey(
+          deps,
+          getFgac(request),
+          jsonBody(request.body),
+          subject(request),
+        ),
+      ),
     ),
   );
   app.get("/agent_api_keys", async (request, reply) =>

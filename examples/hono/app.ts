@@ -50,7 +50,9 @@ export function createApp(deps: Deps): Hono<Env> {
     checkRequest(c.req.method, target(c), (name) => c.req.header(name));
     await next();
   });
-  app.use(fgac({ authorizer: deps.authorizer, subject: subjectFromHeaders() }));
+  // The caller, also kept on the rows it creates as their owner (what reconcile needs).
+  const subject = subjectFromHeaders();
+  app.use(fgac({ authorizer: deps.authorizer, subject }));
   // Read (and bound) the body of the methods Fastify reads: too large throws an HTTPException
   // (413), which fgacErrorHandler answers like the other frameworks' own 413.
   const limit = bodyLimit({ maxSize: BODY_LIMIT_BYTES });
@@ -59,7 +61,7 @@ export function createApp(deps: Deps): Hono<Env> {
   const query = (c: Context<Env>) => queryOf(target(c));
 
   app.post("/agents", async (c) =>
-    send(json(201, await service.createAgent(deps, c.var.fgac, await body(c)))),
+    send(json(201, await service.createAgent(deps, c.var.fgac, await body(c), subject(c)))),
   );
   app.get(
     "/agents/:id",
@@ -67,7 +69,7 @@ export function createApp(deps: Deps): Hono<Env> {
     async (c) => send(json(200, await service.getAgent(deps, c.req.param("id")))),
   );
   app.post("/agent_api_keys", async (c) =>
-    send(json(201, await service.createApiKey(deps, c.var.fgac, await body(c)))),
+    send(json(201, await service.createApiKey(deps, c.var.fgac, await body(c), subject(c)))),
   );
   app.get("/agent_api_keys", async (c) =>
     send(json(200, await service.listApiKeys(deps, c.var.fgac, query(c)))),

@@ -1,7 +1,7 @@
 // The examples' data layer: the same SQL on PGlite (in-process Postgres, the default) or on a
 // real Postgres through `pg` when DATABASE_URL is set.
 import type { PGlite } from "@electric-sql/pglite";
-import { ConflictError } from "fgac";
+import { agent, ConflictError, type ReconcileRow, type Resource, type Subject, tenant } from "fgac";
 
 /** A row of agents. */
 export interface AgentRow {
@@ -29,15 +29,25 @@ export interface Sql {
 export interface Db {
   /** Statements run so far. */
   readonly queries: number;
-  insertAgent(row: { id: string; name: string; tenant_id: string }): Promise<AgentRow>;
+  /** `owner`: who registered it, kept so that `reconcile` can register it again. */
+  insertAgent(row: {
+    id: string;
+    name: string;
+    tenant_id: string;
+    owner?: Subject;
+  }): Promise<AgentRow>;
   getAgent(id: string): Promise<AgentRow | undefined>;
+  /** Whether the row exists now (the dual write asks after a failed insert or delete). */
+  agentExists(id: string): Promise<boolean>;
   /** @throws ConflictError (409) when the agent already has a key of that name */
   insertApiKey(row: {
     id: string;
     agent_id: string;
     name: string;
     secret: string;
+    owner?: Subject;
   }): Promise<ApiKeyRow>;
+  apiKeyExists(id: string): Promise<boolean>;
   getApiKey(id: string): Promise<ApiKeyRow | undefined>;
   getApiKeyByName(agentId: string, name: string): Promise<ApiKeyRow | undefined>;
   /** Authorized ids pushed into the query: limit and offset apply after the filter. */
@@ -48,6 +58,13 @@ export interface Db {
     offset: number;
   }): Promise<ApiKeyRow[]>;
   deleteApiKey(id: string): Promise<boolean>;
+  /**
+   * Every agent as `reconcile` reads it (owner, tenant as parent), in id order by bytes, read
+   * 500 at a time: memory stays bounded whatever the table's size.
+   */
+  agentRows(): AsyncGenerator<ReconcileRow>;
+  /** Every api key as `reconcile` reads it (owner, agent as parent), as {@link Db.agentRows}. */
+  apiKeyRows(): AsyncGenerator<ReconcileRow>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,7 +84,35 @@ create table if not exists agent_api_keys (
   created_at timestamptz not null default now(),
   unique (agent_id, name)
 );
+alter table agents add column if not exists owner_type text;
+alter table agents add column if not exists owner_id text;
+alter table agent_api_keys add column if not exists owner_type text;
+alter table agent_api_keys add column if not exists owner_id text
 `;
+
+/** Rows `reconcile` reads per query. */
+const RECONCILE_BATCH = 500;
+
+/** The owner columns of a row (null when it was created without one). */
+const ownerColumns = (owner: Subject | undefined) => [owner?.type ?? null, owner?.id ?? null];
+
+interface OwnedRow {
+  id: string;
+  parent_id: string;
+  owner_type: string | null;
+  owner_id: string | null;
+}
+
+/** A row as `reconcile` reads it; the parent through `parentOf`, the owner when kept. */
+function reconcileRow(row: OwnedRow, parentOf: (id: string) => Resource): ReconcileRow {
+  return {
+    id: row.id,
+    parent: parentOf(row.parent_id),
+    ...(row.owner_type && row.owner_id
+      ? { owner: { type: row.owner_type, id: row.owner_id } }
+      : {}),
+  };
+}
 
 const KEY_COLUMNS = "id, agent_id, name, created_at::text as created_at";
 
@@ -121,24 +166,30 @@ export async function createDb(sql: Sql): Promise<Db> {
       return queries;
     },
     async insertAgent(row) {
-      const [agent] = await run<AgentRow>(
-        "insert into agents (id, name, tenant_id) values ($1, $2, $3) returning id, name, tenant_id, created_at::text as created_at",
-        [row.id, row.name, row.tenant_id],
+      const [inserted] = await run<AgentRow>(
+        "insert into agents (id, name, tenant_id, owner_type, owner_id) values ($1, $2, $3, $4, $5) returning id, name, tenant_id, created_at::text as created_at",
+        [row.id, row.name, row.tenant_id, ...ownerColumns(row.owner)],
       );
-      return agent as AgentRow;
+      return inserted as AgentRow;
+    },
+    async agentExists(id) {
+      return (await run("select 1 from agents where id = $1", [id])).length > 0;
+    },
+    async apiKeyExists(id) {
+      return (await run("select 1 from agent_api_keys where id = $1", [id])).length > 0;
     },
     async getAgent(id) {
-      const [agent] = await run<AgentRow>(
+      const [found] = await run<AgentRow>(
         "select id, name, tenant_id, created_at::text as created_at from agents where id = $1",
         [id],
       );
-      return agent;
+      return found;
     },
     async insertApiKey(row) {
       try {
         const [key] = await run<ApiKeyRow>(
-          `insert into agent_api_keys (id, agent_id, name, api_key) values ($1, $2, $3, $4) returning ${KEY_COLUMNS}`,
-          [row.id, row.agent_id, row.name, row.secret],
+          `insert into agent_api_keys (id, agent_id, name, api_key, owner_type, owner_id) values ($1, $2, $3, $4, $5, $6) returning ${KEY_COLUMNS}`,
+          [row.id, row.agent_id, row.name, row.secret, ...ownerColumns(row.owner)],
         );
         return key as ApiKeyRow;
       } catch (error) {
@@ -186,10 +237,41 @@ export async function createDb(sql: Sql): Promise<Db> {
       );
       return rows.length > 0;
     },
+    async *agentRows() {
+      yield* keyset(run, "agents", "tenant_id", (id) => tenant(id));
+    },
+    async *apiKeyRows() {
+      yield* keyset(run, "agent_api_keys", "agent_id", (id) => agent(id));
+    },
     async reset() {
       await run("delete from agent_api_keys");
       await run("delete from agents");
     },
     close: () => sql.close(),
   };
+}
+
+/**
+ * The rows of `table` in id order by bytes (`COLLATE "C"`, the order `reconcile` merges in),
+ * a batch at a time after the last id seen.
+ */
+async function* keyset(
+  run: <R>(text: string, params?: unknown[]) => Promise<R[]>,
+  table: "agents" | "agent_api_keys",
+  parentColumn: "tenant_id" | "agent_id",
+  parentOf: (id: string) => Resource,
+): AsyncGenerator<ReconcileRow> {
+  let after: string | null = null;
+  for (;;) {
+    const rows: OwnedRow[] = await run<OwnedRow>(
+      `select id, ${parentColumn} as parent_id, owner_type, owner_id from ${table}
+       where $1::text is null or id collate "C" > $1::text
+       order by id collate "C" limit ${RECONCILE_BATCH}`,
+      [after],
+    );
+    for (const row of rows) yield reconcileRow(row, parentOf);
+    const last = rows[rows.length - 1];
+    if (rows.length < RECONCILE_BATCH || last === undefined) return;
+    after = last.id;
+  }
 }

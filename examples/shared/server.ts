@@ -58,3 +58,34 @@ export async function serve(
   });
   return listen(createServer(listener), port, host);
 }
+
+/**
+ * Starts the docs example's app (`examples/docs/`) on `framework`, served the same way as
+ * {@link serve} serves the agentex one.
+ */
+export async function serveDocs(
+  framework: Framework,
+  deps: import("../docs/shared/setup.js").DocsDeps,
+  {
+    port = 0,
+    host = "127.0.0.1",
+    lib,
+  }: { port?: number; host?: string; lib?: typeof express } = {},
+): Promise<Served> {
+  if (framework === "express") {
+    const { createApp } = await import("../docs/express/app.js");
+    return listen(createServer(createApp(deps, lib)), port, host);
+  }
+  if (framework === "fastify") {
+    const { createApp } = await import("../docs/fastify/app.js");
+    const app = await createApp(deps);
+    await app.listen({ port, host });
+    return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+  }
+  const { createApp } = await import("../docs/hono/app.js");
+  const { getRequestListener } = await import("@hono/node-server");
+  const listener = getRequestListener(createApp(deps).fetch, {
+    errorHandler: requestErrorResponse,
+  });
+  return listen(createServer(listener), port, host);
+}

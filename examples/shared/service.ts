@@ -9,8 +9,10 @@ import {
   type DualWriteOptions,
   deleteDeregistered,
   FgacError,
+  findOrNotFound,
   NotFoundError,
   type RequestAuthorizer,
+  type Subject,
   tenant,
   withAuthorizedIds,
 } from "fgac";
@@ -62,11 +64,16 @@ export interface ServiceDeps {
   dualWrite?: DualWriteOptions;
 }
 
-/** POST /agents: the caller must be able to create agents in the tenant. */
+/**
+ * POST /agents: the caller must be able to create agents in the tenant. The row keeps its
+ * owner (the caller) and parent (the tenant): what `npm run reconcile` needs to register it
+ * again; `exists` lets the dual write tell whether a failed insert landed anyway.
+ */
 export async function createAgent(
   deps: ServiceDeps,
   authz: RequestAuthorizer,
   body: unknown,
+  owner: Subject | null,
 ): Promise<AgentRow> {
   const input = parse(createAgentBody, body);
   if (!tenant.isValidId(input.tenant_id)) throw new NotFoundError(tenant.notFoundMessage);
@@ -75,8 +82,14 @@ export async function createAgent(
   return createRegistered(
     authz,
     { resource: agent(id), parent: tenant(input.tenant_id) },
-    () => deps.db.insertAgent({ id, name: input.name, tenant_id: input.tenant_id }),
-    deps.dualWrite,
+    () =>
+      deps.db.insertAgent({
+        id,
+        name: input.name,
+        tenant_id: input.tenant_id,
+        ...(owner ? { owner } : {}),
+      }),
+    { exists: () => deps.db.agentExists(id), ...deps.dualWrite },
   );
 }
 
@@ -87,11 +100,15 @@ export async function getAgent(deps: ServiceDeps, id: string): Promise<AgentRow>
   return row;
 }
 
-/** POST /agent_api_keys: the key does not exist yet, so check update on the parent agent. */
+/**
+ * POST /agent_api_keys: the key does not exist yet, so check update on the parent agent. The
+ * row keeps its owner and parent, as {@link createAgent}'s does.
+ */
 export async function createApiKey(
   deps: ServiceDeps,
   authz: RequestAuthorizer,
   body: unknown,
+  owner: Subject | null,
 ): Promise<ApiKeyRow & { api_key: string }> {
   const input = parse(createKeyBody, body);
   if (!agent.isValidId(input.agent_id)) throw new NotFoundError(agent.notFoundMessage);
@@ -101,8 +118,15 @@ export async function createApiKey(
   const row = await createRegistered(
     authz,
     { resource: apiKey(id), parent: agent(input.agent_id) },
-    () => deps.db.insertApiKey({ id, agent_id: input.agent_id, name: input.name, secret }),
-    deps.dualWrite,
+    () =>
+      deps.db.insertApiKey({
+        id,
+        agent_id: input.agent_id,
+        name: input.name,
+        secret,
+        ...(owner ? { owner } : {}),
+      }),
+    { exists: () => deps.db.apiKeyExists(id), ...deps.dualWrite },
   );
   return { ...row, api_key: secret };
 }
@@ -134,15 +158,26 @@ export async function listApiKeys(
   );
 }
 
-async function resolveByName(deps: ServiceDeps, name: string, query: unknown): Promise<ApiKeyRow> {
+/**
+ * Resolves a key by name and checks `permission` on its id (`findOrNotFound`): an absent row
+ * checks a placeholder id instead, so absent and hidden do the same work and answer the same
+ * 404 after the same time (the authorizer's floor).
+ */
+async function resolveByName(
+  deps: ServiceDeps,
+  authz: RequestAuthorizer,
+  name: string,
+  query: unknown,
+  permission: "read" | "delete",
+): Promise<ApiKeyRow> {
   parse(nameParam, { name });
   const { agent_id: agentId } = parse(nameQuery, query);
   // Absent, unknown agent, invalid agent id: all the same identifier-free 404.
-  if (agentId === undefined || !agent.isValidId(agentId))
-    throw new NotFoundError(API_KEY_NOT_FOUND_MESSAGE);
-  const row = await deps.db.getApiKeyByName(agentId, name);
-  if (!row) throw new NotFoundError(API_KEY_NOT_FOUND_MESSAGE);
-  return row;
+  return findOrNotFound(authz, apiKey, permission, () =>
+    agentId !== undefined && agent.isValidId(agentId)
+      ? deps.db.getApiKeyByName(agentId, name)
+      : undefined,
+  );
 }
 
 /** GET /agent_api_keys/name/:name?agent_id=: look up, then check read on the row's id. */
@@ -152,9 +187,7 @@ export async function getApiKeyByName(
   name: string,
   query: unknown,
 ): Promise<ApiKeyRow> {
-  const row = await resolveByName(deps, name, query);
-  await authz.checkOrNotFound(apiKey(row.id), "read");
-  return row;
+  return resolveByName(deps, authz, name, query, "read");
 }
 
 /** GET /agent_api_keys/:id (the route guards read on the id first). */
@@ -170,12 +203,10 @@ export async function deleteApiKey(
   authz: RequestAuthorizer,
   id: string,
 ): Promise<{ id: string; deleted: boolean }> {
-  const deleted = await deleteDeregistered(
-    authz,
-    apiKey(id),
-    () => deps.db.deleteApiKey(id),
-    deps.dualWrite,
-  );
+  const deleted = await deleteDeregistered(authz, apiKey(id), () => deps.db.deleteApiKey(id), {
+    exists: () => deps.db.apiKeyExists(id),
+    ...deps.dualWrite,
+  });
   return { id, deleted };
 }
 
@@ -186,7 +217,6 @@ export async function deleteApiKeyByName(
   name: string,
   query: unknown,
 ): Promise<{ id: string; deleted: boolean }> {
-  const row = await resolveByName(deps, name, query);
-  await authz.checkOrNotFound(apiKey(row.id), "delete");
+  const row = await resolveByName(deps, authz, name, query, "delete");
   return deleteApiKey(deps, authz, row.id);
 }

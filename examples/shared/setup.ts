@@ -9,6 +9,7 @@ import {
   createAuthorizer,
   type DualWriteOptions,
   type Logger,
+  type TimingOptions,
   tenant,
   user,
 } from "fgac";
@@ -47,6 +48,8 @@ export interface StartOptions {
   /** Reuse a database (tests share one PGlite per file); reset before seeding. */
   db?: Db;
   dualWrite?: DualWriteOptions;
+  /** The authorizer's denial timing floor (default on; `false` turns it off, as the bench does). */
+  timing?: TimingOptions | false;
   /**
    * Relationships written in bulk at start, in the schema's own names
    * (`"agent_api_key:k1#parent_agent@agent:a1"`): embedded SpiceDB only.
@@ -89,6 +92,7 @@ export async function startDeps(options: StartOptions = {}): Promise<Deps> {
     port,
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.collapse ? { collapse: options.collapse } : {}),
+    ...(options.timing !== undefined ? { timing: options.timing } : {}),
   });
   return {
     db,
@@ -111,10 +115,16 @@ async function seed(port: AuthorizationPort, db: Db): Promise<void> {
   const authorizer = createAuthorizer({ port });
   for (const [id, a] of Object.entries(DEMO.agents)) {
     await authorizer.forSubject(user(a.owner)).register(agent(id), { parent: tenant(a.tenant) });
-    await db.insertAgent({ id, name: id, tenant_id: a.tenant });
+    await db.insertAgent({ id, name: id, tenant_id: a.tenant, owner: user(a.owner) });
   }
   for (const [id, k] of Object.entries(DEMO.keys)) {
     await authorizer.forSubject(user(k.owner)).register(apiKey(id), { parent: agent(k.agent) });
-    await db.insertApiKey({ id, agent_id: k.agent, name: k.name, secret: `agx_demo_${id}` });
+    await db.insertApiKey({
+      id,
+      agent_id: k.agent,
+      name: k.name,
+      secret: `agx_demo_${id}`,
+      owner: user(k.owner),
+    });
   }
 }

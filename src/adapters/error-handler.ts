@@ -22,8 +22,38 @@ import type { Logger } from "../index.js";
  * ```
  */
 export interface ErrorHandlerOptions extends ToErrorResponseOptions {
-  /** Where unexpected (500) errors are logged; their details never reach the client. */
+  /**
+   * Where unexpected (500) errors are logged, with their stack; their details never reach the
+   * client. Without one, each kind of unexpected error is reported once through
+   * `process.emitWarning` (or `console.error` where there is no `process`), so a 500 is never
+   * silent.
+   */
   logger?: Pick<Logger, "error">;
+}
+
+/** Kinds of unexpected error already reported without a logger: once each, not per request. */
+const warned = new Set<string>();
+
+/** Reports an unexpected error where no logger was given: once per kind (name and code). */
+function warnOnce(kind: string, error: unknown): void {
+  if (warned.has(kind) || warned.size > 100) return;
+  warned.add(kind);
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const text = `fgac: an unexpected error answered 500 (${kind}); pass a logger to fgacErrorHandler to log every one.\n${stack}`;
+  const emit = (globalThis as { process?: { emitWarning?: (m: string, o: object) => void } })
+    .process?.emitWarning;
+  if (typeof emit === "function") emit(text, { code: "FGAC_UNHANDLED_ERROR" });
+  else console.error(text);
+}
+
+function reportUnexpected(
+  options: ErrorHandlerOptions,
+  fields: Record<string, unknown>,
+  error: unknown,
+  kind: string,
+): void {
+  if (options.logger) options.logger.error(fields, "fgac: server error");
+  else warnOnce(kind, error);
 }
 
 /**
@@ -78,8 +108,9 @@ export function notFoundResponse(options: NotFoundHandlerOptions = {}): ErrorRes
 export function errorResponseFor(error: unknown, options: ErrorHandlerOptions = {}): ErrorResponse {
   if (isFgacError(error)) {
     if (error.status >= 500 && error.status !== 503) {
-      // Code and message only: ours never hold a subject, a backend's cause might.
-      options.logger?.error({ code: error.code, message: error.message }, "fgac: server error");
+      // Code, message and stack only: ours never hold a subject, a backend's cause might.
+      const fields = { code: error.code, message: error.message, stack: error.stack };
+      reportUnexpected(options, fields, error, `${error.name}/${error.code}`);
     }
     return toErrorResponse(error, options);
   }
@@ -88,6 +119,7 @@ export function errorResponseFor(error: unknown, options: ErrorHandlerOptions = 
     const message = CLIENT_MESSAGES[clientStatus] ?? "Request error.";
     return errorResponse(clientStatus, message, "request_error", options);
   }
-  options.logger?.error({ err: error }, "fgac: unhandled error");
+  const name = error instanceof Error ? error.name : typeof error;
+  reportUnexpected(options, { err: error }, error, name);
   return toErrorResponse(error, options);
 }

@@ -4,6 +4,24 @@
  * `toErrorResponse` and `fgacNotFoundHandler()` answers unmatched routes in the same shape.
  * Glue only: every decision is made by the core.
  *
+ * ```ts
+ * import {
+ *   authorizeParam, fgac, fgacErrorHandler, fgacNotFoundHandler, getFgac, subjectFromHeaders,
+ * } from "fgac/express";
+ *
+ * app.use(fgac({ authorizer, subject: subjectFromHeaders() }));
+ * const canRead = authorizeParam({ param: "id", resource: document, permission: "read" });
+ * app.get("/documents/:id", canRead, handler); // 404 when hidden or absent, alike
+ * app.get("/documents", async (req, res) => {
+ *   const ids = await getFgac(req).authorizedIds(document, "read");
+ *   res.json(await withAuthorizedIds(ids, (ids) => db.documents(ids)));
+ * });
+ * app.use(fgacNotFoundHandler()); // after every route
+ * app.use(fgacErrorHandler());
+ * ```
+ *
+ * Guide: [Express](../../docs/express.md).
+ *
  * @module fgac/express
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from "express";

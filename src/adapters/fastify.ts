@@ -2,6 +2,26 @@
  * Fastify adapter (Fastify 5 and 4): `fgacPlugin` decorates `request.fgac`, installs the error
  * handler and the not-found handler, and `authorizeParam()` is a `preHandler`. Glue only.
  *
+ * ```ts
+ * import {
+ *   authorizeParam, fgacErrorHandler, fgacPlugin, getFgac, subjectFromHeaders,
+ * } from "fgac/fastify";
+ *
+ * const app = Fastify({
+ *   routerOptions: { maxParamLength: 1024 }, // Fastify 4: { maxParamLength: 1024 }
+ *   frameworkErrors: fgacErrorHandler(),
+ * });
+ * await app.register(fgacPlugin, { authorizer, subject: subjectFromHeaders() });
+ * const canRead = authorizeParam({ param: "id", resource: document, permission: "read" });
+ * app.get("/documents/:id", { preHandler: canRead }, handler);
+ * app.get("/documents", async (request) => {
+ *   const ids = await getFgac(request).authorizedIds(document, "read");
+ *   return withAuthorizedIds(ids, (ids) => db.documents(ids));
+ * });
+ * ```
+ *
+ * Guide: [Fastify](../../docs/fastify.md).
+ *
  * Errors Fastify raises before routing (a malformed percent-encoding, a parameter over
  * `maxParamLength`) only reach an error handler given as the app's `frameworkErrors` option;
  * without it Fastify's own answer quotes the URL. Create the app with
@@ -23,7 +43,6 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from "fastify";
-import fp from "fastify-plugin";
 import type { Consistency, RequestAuthorizer, ResourceKind, Subject } from "../index.js";
 import { consistencyFromHeaderValue, headerNameOption } from "./consistency-header.js";
 import {
@@ -77,7 +96,10 @@ export interface FgacPluginOptions extends FgacMiddlewareOptions<FastifyRequest>
    * (`false`: install none, to keep one the app sets itself; Fastify allows one per prefix).
    */
   notFound?: NotFoundHandlerOptions | false;
-  /** Where the low-`maxParamLength` warning goes (default `fastify.log`). */
+  /**
+   * Where the low-`maxParamLength` warning goes (default: `fastify.log` and
+   * `process.emitWarning`, so it shows with Fastify's logger off).
+   */
   warn?: (message: string) => void;
 }
 
@@ -99,12 +121,20 @@ function maxParamLengthOf(fastify: FastifyInstance): number {
   return Math.max(config.routerOptions?.maxParamLength ?? 0, config.maxParamLength ?? 0) || 100;
 }
 
+/** Fastify's logger and a process warning: Fastify's logger is off unless the app enables it. */
+function defaultWarn(fastify: FastifyInstance): (message: string) => void {
+  return (message) => {
+    fastify.log.warn(message);
+    process.emitWarning(message, { code: "FGAC_MAX_PARAM_LENGTH" });
+  };
+}
+
 const plugin: FastifyPluginAsync<FgacPluginOptions> = async (fastify, options) => {
   assertMiddlewareOptions(options, "fgac/fastify fgacPlugin");
   const max = maxParamLengthOf(fastify);
   if (max < REQUIRED_MAX_PARAM_LENGTH) {
     const message = `fgac: maxParamLength is ${max}; ids up to ${REQUIRED_MAX_PARAM_LENGTH} characters will be answered by Fastify itself (not with fgac's 404). Create the app with { routerOptions: { maxParamLength: ${REQUIRED_MAX_PARAM_LENGTH} } }.`;
-    (options.warn ?? ((m: string) => fastify.log.warn(m)))(message);
+    (options.warn ?? defaultWarn(fastify))(message);
   }
   fastify.decorateRequest("fgac", null);
   fastify.addHook("onRequest", async (request) => {
@@ -119,17 +149,21 @@ const plugin: FastifyPluginAsync<FgacPluginOptions> = async (fastify, options) =
 };
 
 /**
- * The Fastify plugin (built with `fastify-plugin`, so it applies to the whole app).
+ * The Fastify plugin. It applies to the whole app, not only to its own encapsulated context:
+ * it carries the marks `fastify-plugin` would set (`skip-override`, the display name and the
+ * `plugin-meta` name `"fgac"` that other plugins may list in `dependencies`), so fgac needs no
+ * `fastify-plugin` install; Fastify 4 and 5 read the same symbols.
  *
  * @example
  * ```ts
- * const app = Fastify({ routerOptions: { maxParamLength: 1024 } });
+ * const app = Fastify({ maxParamLength: 1024 }); // Fastify 5: { routerOptions: { maxParamLength: 1024 } }
  * await app.register(fgacPlugin, { authorizer, subject: subjectFromHeaders() });
  * ```
  */
-export const fgacPlugin: FastifyPluginAsync<FgacPluginOptions> = fp(plugin, {
-  name: "fgac",
-  fastify: ">=4.0.0",
+export const fgacPlugin: FastifyPluginAsync<FgacPluginOptions> = Object.assign(plugin, {
+  [Symbol.for("skip-override")]: true,
+  [Symbol.for("fastify.display-name")]: "fgac",
+  [Symbol.for("plugin-meta")]: { name: "fgac", fastify: ">=4.0.0" },
 });
 
 /**

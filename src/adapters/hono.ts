@@ -3,6 +3,25 @@
  * `fgacErrorHandler()` is an `app.onError` handler and `fgacNotFoundHandler()` an `app.notFound`
  * handler. Glue only; runs on any runtime Hono runs on.
  *
+ * ```ts
+ * import {
+ *   authorizeParam, type FgacEnv, fgac, fgacErrorHandler, fgacNotFoundHandler, subjectFromHeaders,
+ * } from "fgac/hono";
+ *
+ * const app = new Hono<FgacEnv>();
+ * app.use(fgac({ authorizer, subject: subjectFromHeaders() }));
+ * app.onError(fgacErrorHandler());
+ * app.notFound(fgacNotFoundHandler());
+ * const canRead = authorizeParam({ param: "id", resource: document, permission: "read" });
+ * app.get("/documents/:id", canRead, handler);
+ * app.get("/documents", async (c) => {
+ *   const ids = await c.var.fgac.authorizedIds(document, "read"); // typed by FgacEnv
+ *   return c.json(await withAuthorizedIds(ids, (ids) => db.documents(ids)));
+ * });
+ * ```
+ *
+ * Guide: [Hono](../../docs/hono.md).
+ *
  * @module fgac/hono
  */
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";

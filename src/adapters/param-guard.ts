@@ -58,9 +58,10 @@ export function assertParamOptions<K extends ResourceKind>(
 }
 
 /**
- * @internal The guard every adapter runs: `checkOrNotFound` with the kind's 404 message. The
- * raw parameter goes to the core as it came (not through `kind(raw)`, which throws): the core
- * answers an invalid id with that same 404, before any backend call.
+ * @internal The guard every adapter runs: `checkOrNotFound` with the kind's 404 message. A
+ * valid id is built by the kind, so the collapse policy asks the kind's own read permission (a
+ * schema without `read` collapses on `view`, say). An invalid one goes to the core as it came
+ * (`kind(raw)` would throw): the core answers it with that same 404, before any backend call.
  */
 export async function guardParam<K extends ResourceKind>(
   authz: RequestAuthorizer,
@@ -68,7 +69,7 @@ export async function guardParam<K extends ResourceKind>(
   raw: unknown,
 ): Promise<void> {
   const kind = options.resource;
-  const resource = { type: kind.type, id: raw } as Resource;
+  const resource = kind.isValidId(raw) ? kind(raw) : ({ type: kind.type, id: raw } as Resource);
   await authz.checkOrNotFound(resource, options.permission as PermissionOf<Resource>, {
     message: kind.notFoundMessage,
     ...(options.collapse ? { collapse: options.collapse } : {}),

@@ -15,8 +15,23 @@ import { parseOptions, withMethods } from "./options.js";
 import { type AuthorizationPort, type Consistency, consistencySchema } from "./port.js";
 import { CallerAuthorizer, type RequestAuthorizer } from "./request-authorizer.js";
 import { assertSubject, type Subject } from "./resources.js";
+import { globalTelemetry } from "./telemetry.js";
+import {
+  DenialTiming,
+  type TimingOptions,
+  type TimingStats,
+  timingOptionsSchema,
+} from "./timing.js";
 
-/** Options of {@link createAuthorizer}. */
+/**
+ * Options of {@link createAuthorizer}.
+ *
+ * @example
+ * ```ts
+ * const options: AuthorizerOptions = { port, timeoutMs: 1000, collapse: "always", retry: false };
+ * const authorizer = createAuthorizer(options);
+ * ```
+ */
 export interface AuthorizerOptions {
   /** The backend. */
   port: AuthorizationPort;
@@ -45,15 +60,41 @@ export interface AuthorizerOptions {
    * lookup answering more ids fails with `ConfigurationError` (scope it by parent or page it).
    */
   limits?: Limits;
+  /**
+   * The floor under collapsed denials, so that a hidden resource's 404 takes as long as an
+   * absent one's (on by default): every 404 of `checkOrNotFound`, `authorizeParam` and
+   * `findOrNotFound`, and the `[]` of a scoped list whose parent is hidden, completes no sooner
+   * than `percentile` (0.99) of the recent decision latencies of the same kind and permission,
+   * adding at most `maxDelayMs` (100). Allowed requests never wait. `false` turns it off.
+   * {@link Authorizer.timingStats} reports what it costs.
+   */
+  timing?: TimingOptions | false;
 }
 
-/** Options of {@link Authorizer.forSubject}. */
+/**
+ * Options of {@link Authorizer.forSubject}.
+ *
+ * @example
+ * ```ts
+ * const options: ForSubjectOptions = { consistency: { kind: "fullyConsistent" } };
+ * const authz = authorizer.forSubject(user("alice"), options);
+ * ```
+ */
 export interface ForSubjectOptions {
   /** Consistency of every check and lookup (default: the port's own default). */
   consistency?: Consistency;
 }
 
-/** Builds per-request authorizers over one port. */
+/**
+ * Builds per-request authorizers over one port.
+ *
+ * @example
+ * ```ts
+ * const authorizer: Authorizer = createAuthorizer({ port });
+ * const authz = authorizer.forSubject(user("alice"));
+ * await authz.check(agent("a1"), "read");
+ * ```
+ */
 export interface Authorizer {
   /** The port behind this authorizer. */
   readonly port: AuthorizationPort;
@@ -83,6 +124,16 @@ export interface Authorizer {
    * ```
    */
   bypass(reason: string): RequestAuthorizer;
+  /**
+   * The denial timing floor per kind and permission: latencies kept, the floor, and the time
+   * added to collapsed denials (median, most, total). Empty with `timing: false`.
+   * @example
+   * ```ts
+   * for (const s of authorizer.timingStats())
+   *   metrics.gauge("fgac_denial_added_ms", s.medianAddedMs, { type: s.resourceType });
+   * ```
+   */
+  timingStats(): TimingStats[];
 }
 
 const PORT_METHODS = ["check", "checkMany", "lookup", "grant", "revoke", "register", "deregister"];
@@ -105,6 +156,7 @@ const optionsSchema = z.object({
       }),
     ])
     .optional(),
+  timing: timingOptionsSchema.optional(),
   limits: z
     .object({
       checkMany: z.number().int().positive().optional(),
@@ -132,8 +184,8 @@ function assertConsistency(consistency: Consistency): void {
  * Creates the authorizer: the policy layer over a port (deadlines, fail-closed answers,
  * collapse to 404, subject-free logging).
  *
- * @param options - `port`, and optionally `logger`, `timeoutMs` (default 2000), `collapse` and
- *   `decisionLogLevel`
+ * @param options - `port`, and optionally `logger`, `timeoutMs` (default 2000), `collapse`,
+ *   `decisionLogLevel`, `retry`, `limits` and `timing` (the floor under collapsed denials)
  * @returns an {@link Authorizer}
  * @throws {@link ConfigurationError} for invalid options (at call time, not on first request)
  * @example
@@ -147,9 +199,16 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
   parseOptions("createAuthorizer", optionsSchema, options);
   const { port } = options;
   const logger = options.logger ?? silentLogger;
+  const telemetry = globalTelemetry();
+  const timing =
+    options.timing === false ? undefined : new DenialTiming(options.timing ?? {}, logger);
   const context = {
+    telemetry,
+    timing,
     port: new GuardedPort(port, {
       logger,
+      telemetry,
+      backend: typeof port.backend === "string" ? port.backend : "custom",
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       retry: options.retry === false ? false : { ...DEFAULT_RETRY, ...options.retry },
       limits: { ...DEFAULT_LIMITS, ...options.limits },
@@ -161,6 +220,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
 
   return {
     port,
+    timingStats: () => timing?.stats() ?? [],
     forSubject(subject, subjectOptions = {}) {
       if (subject !== null) assertSubject(subject);
       const { consistency } = subjectOptions;

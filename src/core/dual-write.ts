@@ -8,6 +8,12 @@ import type { Resource } from "./resources.js";
 /**
  * What {@link DualWriteOptions.onOrphan} receives: a registration and a row that may disagree.
  * `reconcile` finds and repairs each of these later; report them to speed that up.
+ *
+ * @example
+ * ```ts
+ * const onOrphan = ({ resource, phase }: OrphanReport) =>
+ *   queue.push({ type: resource.type, id: resource.id, phase }); // re-checked by a clean-up job
+ * ```
  */
 export interface OrphanReport {
   /** The resource whose registration and row may disagree. */
@@ -29,7 +35,15 @@ export interface OrphanReport {
   error: unknown;
 }
 
-/** Options of {@link createRegistered} and {@link deleteDeregistered}. */
+/**
+ * Options of {@link createRegistered} and {@link deleteDeregistered}.
+ *
+ * @example
+ * ```ts
+ * const options: DualWriteOptions = { exists: () => db.apiKeyExists(id), onOrphan };
+ * await deleteDeregistered(authz, apiKey(id), () => db.deleteApiKey(id), options);
+ * ```
+ */
 export interface DualWriteOptions {
   /**
    * Called for every registration and row that may disagree, so they can be queued for a
@@ -44,7 +58,18 @@ export interface DualWriteOptions {
   exists?: () => Promise<boolean> | boolean;
 }
 
-/** Options of {@link createRegistered}. */
+/**
+ * Options of {@link createRegistered}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateRegisteredOptions = {
+ *   exists: () => db.apiKeyExists(id),
+ *   writeTimeoutMs: 10_000,
+ * };
+ * await createRegistered(authz, { resource: apiKey(id) }, () => db.insertApiKey(id), options);
+ * ```
+ */
 export interface CreateRegisteredOptions extends DualWriteOptions {
   /**
    * The longest the insert may take, in ms (default 30 000); past it, it is treated as failed
@@ -53,13 +78,29 @@ export interface CreateRegisteredOptions extends DualWriteOptions {
   writeTimeoutMs?: number;
 }
 
-/** What {@link createRegistered} registers. */
+/**
+ * What {@link createRegistered} registers.
+ *
+ * @example
+ * ```ts
+ * const target: RegisteredTarget = { resource: apiKey(id), parent: agent(agentId) };
+ * const row = await createRegistered(authz, target, () => db.insertApiKey({ id, agentId, owner }));
+ * ```
+ */
 export interface RegisteredTarget {
   resource: Resource;
   parent?: Resource;
 }
 
-/** The default bound of a create's insert (see `reconcile`'s default `graceMs`). */
+/**
+ * The default bound of a create's insert (see `reconcile`'s default `graceMs`).
+ *
+ * @example
+ * ```ts
+ * // reconcile's graceMs must outlast a whole create, whose insert is bounded by this:
+ * await reconcile({ port, kind: apiKey, rows, fix: true, graceMs: 4 * DEFAULT_WRITE_TIMEOUT_MS });
+ * ```
+ */
 export const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
 
 /** The insert ran past `writeTimeoutMs`: its outcome is unknown. */

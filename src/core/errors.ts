@@ -23,13 +23,26 @@ export const FGAC_ERROR_STATUS = Object.freeze({
   configuration_error: 500,
 } as const);
 
-/** The code of an {@link FgacError}: a key of {@link FGAC_ERROR_STATUS}. */
+/**
+ * The code of an {@link FgacError}: a key of {@link FGAC_ERROR_STATUS}.
+ *
+ * @example
+ * ```ts
+ * const code: FgacErrorCode = "not_found";
+ * FGAC_ERROR_STATUS[code]; // 404
+ * ```
+ */
 export type FgacErrorCode = keyof typeof FGAC_ERROR_STATUS;
 
 /**
  * The code of an error answer: an {@link FgacErrorCode}, `"internal_error"` for anything else
  * thrown, `"request_error"` for a framework's own client error (bad JSON, body too large), and
  * the HTTP handler's own refusals of a malformed call.
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: ResponseCode) => code === "authorization_unavailable"; // a 503
+ * ```
  */
 export type ResponseCode =
   | FgacErrorCode
@@ -47,7 +60,15 @@ export function hasFgacCode(
   return isFgacError(error) && (codes as readonly string[]).includes(error.code);
 }
 
-/** Options accepted by every {@link FgacError} constructor. */
+/**
+ * Options accepted by every {@link FgacError} constructor.
+ *
+ * @example
+ * ```ts
+ * const options: FgacErrorOptions = { cause: err }; // logged server-side, never sent
+ * throw new ConflictError(undefined, options);
+ * ```
+ */
 export interface FgacErrorOptions {
   /** The underlying error, kept for server-side debugging; never sent to a client. */
   cause?: unknown;
@@ -58,6 +79,15 @@ export interface FgacErrorOptions {
  *
  * `status` is the HTTP status {@link toErrorResponse} answers with; `code` is a stable,
  * machine-readable string. Messages never contain a resource id or a subject.
+ *
+ * @example
+ * ```ts
+ * class BadRequestError extends FgacError {
+ *   readonly code = "bad_request";
+ *   readonly status = 400;
+ * }
+ * throw new BadRequestError("Invalid page size."); // toErrorResponse answers 400
+ * ```
  */
 export abstract class FgacError extends Error {
   /**
@@ -75,7 +105,14 @@ export abstract class FgacError extends Error {
   }
 }
 
-/** The subject is not allowed to perform the operation (HTTP 403). */
+/**
+ * The subject is not allowed to perform the operation (HTTP 403).
+ *
+ * @example
+ * ```ts
+ * await authz.check(agent(id), "delete"); // denied: throws AuthorizationError, a 403
+ * ```
+ */
 export class AuthorizationError extends FgacError {
   override readonly name = "AuthorizationError" as const;
   readonly code = "forbidden" satisfies FgacErrorCode;
@@ -91,6 +128,12 @@ export class AuthorizationError extends FgacError {
 /**
  * The resource is absent, or the subject may not see it and the denial was collapsed (HTTP 404).
  * The message is a constant: it must never name an identifier.
+ *
+ * @example
+ * ```ts
+ * const row = await db.getAgent(id);
+ * if (!row) throw new NotFoundError(agent.notFoundMessage); // "Agent not found."
+ * ```
  */
 export class NotFoundError extends FgacError {
   override readonly name = "NotFoundError" as const;
@@ -101,7 +144,14 @@ export class NotFoundError extends FgacError {
   }
 }
 
-/** A subject is required and none was given (HTTP 401). */
+/**
+ * A subject is required and none was given (HTTP 401).
+ *
+ * @example
+ * ```ts
+ * await authorizer.forSubject(null).register(apiKey("k1")); // throws UnauthenticatedError, a 401
+ * ```
+ */
 export class UnauthenticatedError extends FgacError {
   override readonly name = "UnauthenticatedError" as const;
   readonly code = "unauthenticated" satisfies FgacErrorCode;
@@ -111,7 +161,14 @@ export class UnauthenticatedError extends FgacError {
   }
 }
 
-/** An identifier no backend could hold: empty, `*`, spaces, too long (HTTP 400). */
+/**
+ * An identifier no backend could hold: empty, `*`, spaces, too long (HTTP 400).
+ *
+ * @example
+ * ```ts
+ * apiKey("k 1"); // throws InvalidIdentifierError, a 400 (spaces are no SpiceDB id)
+ * ```
+ */
 export class InvalidIdentifierError extends FgacError {
   override readonly name = "InvalidIdentifierError" as const;
   readonly code = "invalid_identifier" satisfies FgacErrorCode;
@@ -121,7 +178,15 @@ export class InvalidIdentifierError extends FgacError {
   }
 }
 
-/** Register of a resource that already exists under another parent or owner (HTTP 409). */
+/**
+ * Register of a resource that already exists under another parent or owner (HTTP 409).
+ *
+ * @example
+ * ```ts
+ * await authz.register(apiKey("k1"), { parent: agent("a1") });
+ * await authz.register(apiKey("k1"), { parent: agent("a2") }); // throws ConflictError, a 409
+ * ```
+ */
 export class ConflictError extends FgacError {
   override readonly name = "ConflictError" as const;
   readonly code = "conflict" satisfies FgacErrorCode;
@@ -154,7 +219,15 @@ export class InvalidConsistencyTokenError extends FgacError {
   }
 }
 
-/** Options of {@link AuthorizationUnavailableError}. */
+/**
+ * Options of {@link AuthorizationUnavailableError}.
+ *
+ * @example
+ * ```ts
+ * // In a custom port, on a connection reset (reads are retried):
+ * throw new AuthorizationUnavailableError(undefined, { cause: err, transient: true });
+ * ```
+ */
 export interface AuthorizationUnavailableErrorOptions extends FgacErrorOptions {
   /**
    * True when the failure is of the transport and the same read may well succeed at once
@@ -166,6 +239,12 @@ export interface AuthorizationUnavailableErrorOptions extends FgacErrorOptions {
 /**
  * The authorization backend failed, timed out or answered something unexpected (HTTP 503).
  * The library fails closed: nothing is allowed on this error.
+ *
+ * @example
+ * ```ts
+ * port.fail(); // a memoryPort: every call now rejects with AuthorizationUnavailableError
+ * await expect(authz.can(apiKey("k1"), "read")).rejects.toThrow(AuthorizationUnavailableError);
+ * ```
  */
 export class AuthorizationUnavailableError extends FgacError {
   override readonly name = "AuthorizationUnavailableError" as const;
@@ -185,6 +264,11 @@ export class AuthorizationUnavailableError extends FgacError {
 /**
  * The library or a backend is misconfigured: a schema that does not define a type or
  * permission the code uses, a missing parent relation, bad options (HTTP 500, generic body).
+ *
+ * @example
+ * ```ts
+ * createAuthorizer({ port, timeoutMs: -1 }); // throws ConfigurationError at once, not per request
+ * ```
  */
 export class ConfigurationError extends FgacError {
   override readonly name = "ConfigurationError" as const;
@@ -208,14 +292,30 @@ export function isFgacError(error: unknown): error is FgacError {
   return e[FGAC_ERROR] === true && typeof e["code"] === "string" && typeof e["status"] === "number";
 }
 
-/** The response every adapter sends for an error. `body` is the exact bytes to send. */
+/**
+ * The response every adapter sends for an error. `body` is the exact bytes to send.
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body }: ErrorResponse = toErrorResponse(err);
+ * return new Response(body, { status, headers });
+ * ```
+ */
 export interface ErrorResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
 }
 
-/** What {@link ToErrorResponseOptions.body} receives to build a custom body. */
+/**
+ * What {@link ToErrorResponseOptions.body} receives to build a custom body.
+ *
+ * @example
+ * ```ts
+ * const body = ({ code, message }: ErrorBodyInput) => ({ error: { code, message } });
+ * const response = toErrorResponse(err, { body });
+ * ```
+ */
 export interface ErrorBodyInput {
   status: number;
   /** Safe, identifier-free message (generic for 5xx). */
@@ -224,13 +324,31 @@ export interface ErrorBodyInput {
   code: ResponseCode | (string & {});
 }
 
-/** Options of {@link toErrorResponse}. */
+/**
+ * Options of {@link toErrorResponse}.
+ *
+ * @example
+ * ```ts
+ * const options: ToErrorResponseOptions = {
+ *   body: ({ code, message }) => ({ error: code, detail: message }),
+ * };
+ * const { status, headers, body } = toErrorResponse(err, options);
+ * ```
+ */
 export interface ToErrorResponseOptions {
   /** Replaces the default `{"message","code","data"}` body; the result is JSON-serialised. */
   body?: (input: ErrorBodyInput) => unknown;
 }
 
-/** Message of every 500: nothing of the cause reaches the client. */
+/**
+ * Message of every 500: nothing of the cause reaches the client.
+ *
+ * @example
+ * ```ts
+ * const { status, body } = toErrorResponse(new Error("connect ECONNREFUSED 10.0.0.5:5432"));
+ * // status 500, JSON.parse(body).message === INTERNAL_ERROR_MESSAGE: nothing of the cause leaks
+ * ```
+ */
 export const INTERNAL_ERROR_MESSAGE = "Internal server error.";
 
 /**

@@ -16,6 +16,7 @@ import type {
   WriteResult,
 } from "./port.js";
 import { isValidId } from "./resources.js";
+import type { Attributes, Telemetry } from "./telemetry.js";
 
 /** Log fields that describe a call (resource type, id or count, permission): never the subject. */
 export type CallFields = Record<string, unknown>;
@@ -23,7 +24,14 @@ export type CallFields = Record<string, unknown>;
 /** The write operations of a port. */
 export type WriteOp = "grant" | "revoke" | "register" | "deregister";
 
-/** How reads are retried on a transient failure; `false` turns retries off. */
+/**
+ * How reads are retried on a transient failure; `false` turns retries off.
+ *
+ * @example
+ * ```ts
+ * const authorizer = createAuthorizer({ port, retry: { attempts: 3, baseDelayMs: 10 } });
+ * ```
+ */
 export interface RetryOptions {
   /** Retries after the first try (default 2). */
   attempts?: number;
@@ -31,7 +39,14 @@ export interface RetryOptions {
   baseDelayMs?: number;
 }
 
-/** The bounds on one call's work; past them a call is refused before the backend is asked. */
+/**
+ * The bounds on one call's work; past them a call is refused before the backend is asked.
+ *
+ * @example
+ * ```ts
+ * const authorizer = createAuthorizer({ port, limits: { checkMany: 2000, lookupIds: 50_000 } });
+ * ```
+ */
 export interface Limits {
   /** Most resources one `canMany` may ask about (default 10 000). */
   checkMany?: number;
@@ -42,6 +57,9 @@ export interface Limits {
 /** @internal The guarded port's settings. */
 export interface GuardedPortOptions {
   logger: Logger;
+  telemetry: Telemetry;
+  /** The backend's name for telemetry (`port.backend`, else `"custom"`). */
+  backend: string;
   timeoutMs: number;
   retry: Required<RetryOptions> | false;
   limits: Required<Limits>;
@@ -76,6 +94,10 @@ const PORT_ERROR_CODES: readonly FgacErrorCode[] = [
   "invalid_consistency_token",
 ];
 
+/** What a write may also throw: the backend refused it. */
+const WRITE_ERROR_CODES: readonly FgacErrorCode[] = [...PORT_ERROR_CODES, "forbidden"];
+const WRITE_OPS: ReadonlySet<string> = new Set(["grant", "revoke", "register", "deregister"]);
+
 /**
  * @internal A port seen through the authorizer's guarantees: each call has a deadline
  * (`timeoutMs`) whose expiry aborts the port's work through `signal`; reads are retried on a
@@ -106,6 +128,7 @@ export class GuardedPort {
         `canMany: at most ${this.options.limits.checkMany} resources per call (limits.checkMany)`,
       );
     }
+    this.options.telemetry.batch(reqs.length, { "fgac.backend": this.options.backend });
     return this.call("checkMany", fields, true, async (o) => {
       const answers: boolean[] = [];
       for (let i = 0; i < reqs.length; i += CHECK_CHUNK) {
@@ -163,14 +186,24 @@ export class GuardedPort {
       }, this.options.timeoutMs);
     });
     try {
-      return await Promise.race([this.tries(op, fields, idempotent, signal, fn), deadline]);
-    } catch (error) {
-      if (error === MALFORMED) throw this.malformed(op, fields);
-      const mapped = hasFgacCode(error, ...PORT_ERROR_CODES)
-        ? error
-        : new AuthorizationUnavailableError(undefined, { cause: error });
-      this.options.logger.error({ fgac: op, ...fields, error: mapped.code }, `fgac: ${op} failed`);
-      throw mapped;
+      return await this.options.telemetry.call(
+        op === "checkMany" ? "check_many" : op,
+        this.attributes(fields),
+        async (span) => {
+          const answer = await Promise.race([
+            this.tries(op, fields, idempotent, signal, fn),
+            deadline,
+          ]).catch((error: unknown) => {
+            throw this.failed(op, fields, error);
+          });
+          if (typeof answer === "boolean")
+            span?.setAttribute("fgac.decision", answer ? "allowed" : "denied");
+          if (Array.isArray(answer) && op === "checkMany") {
+            span?.setAttribute("fgac.allowed_count", answer.filter((a) => a === true).length);
+          }
+          return answer;
+        },
+      );
     } finally {
       clearTimeout(timer);
       // Whatever the outcome, nothing of this call may keep running for nobody.
@@ -203,6 +236,33 @@ export class GuardedPort {
         await sleep(delayMs, signal);
       }
     }
+  }
+
+  /** The error a failed call throws: only what a port may throw passes; logged by code. */
+  private failed(op: string, fields: CallFields, error: unknown): Error {
+    if (error === MALFORMED) return this.malformed(op, fields);
+    // A write the backend refused (a 403 from an authorization service) is a denial of that
+    // write; on a read, "forbidden" would escape the collapse policy, so it fails closed.
+    const codes = WRITE_OPS.has(op) ? WRITE_ERROR_CODES : PORT_ERROR_CODES;
+    const mapped = hasFgacCode(error, ...codes)
+      ? error
+      : new AuthorizationUnavailableError(undefined, { cause: error });
+    this.options.logger.error({ fgac: op, ...fields, error: mapped.code }, `fgac: ${op} failed`);
+    return mapped;
+  }
+
+  /** Span attributes of a call: what, never who (no subject, no resource id). */
+  private attributes(fields: CallFields): Attributes {
+    const attributes: Attributes = { "fgac.backend": this.options.backend };
+    if (typeof fields["resourceType"] === "string")
+      attributes["fgac.resource.type"] = fields["resourceType"];
+    if (typeof fields["permission"] === "string")
+      attributes["fgac.permission"] = fields["permission"];
+    if (typeof fields["relation"] === "string") attributes["fgac.relation"] = fields["relation"];
+    if (typeof fields["parentType"] === "string")
+      attributes["fgac.parent.type"] = fields["parentType"];
+    if (typeof fields["count"] === "number") attributes["fgac.batch.size"] = fields["count"];
+    return attributes;
   }
 
   private malformed(op: string, fields: CallFields): AuthorizationUnavailableError {

@@ -21,13 +21,29 @@ export const consistencySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("atLeastAsFresh"), token: z.string().refine(isWellFormedToken) }),
 ]);
 
-/** How fresh a read must be. Maps to SpiceDB's consistency requirement. */
+/**
+ * How fresh a read must be. Maps to SpiceDB's consistency requirement.
+ *
+ * @example
+ * ```ts
+ * const consistency: Consistency = { kind: "atLeastAsFresh", token: row.authz_token };
+ * const authz = authorizer.forSubject(user("alice"), { consistency });
+ * ```
+ */
 export type Consistency =
   | { readonly kind: "minimizeLatency" }
   | { readonly kind: "atLeastAsFresh"; readonly token: string }
   | { readonly kind: "fullyConsistent" };
 
-/** May `subject` do `permission` on `resource`? */
+/**
+ * May `subject` do `permission` on `resource`?
+ *
+ * @example
+ * ```ts
+ * const req: CheckRequest = { subject: user("alice"), resource: agent("a1"), permission: "read" };
+ * const allowed = await port.check(req);
+ * ```
+ */
 export interface CheckRequest {
   readonly subject: Subject;
   readonly resource: Resource;
@@ -35,7 +51,17 @@ export interface CheckRequest {
   readonly consistency?: Consistency;
 }
 
-/** Which ids of `resourceType` may `subject` do `permission` on? */
+/**
+ * Which ids of `resourceType` may `subject` do `permission` on?
+ *
+ * @example
+ * ```ts
+ * const req: LookupRequest = {
+ *   subject: user("alice"), resourceType: "api_key", permission: "read", parent: agent("a1"),
+ * };
+ * const ids = await port.lookup(req); // null: unscoped
+ * ```
+ */
 export interface LookupRequest {
   readonly subject: Subject;
   readonly resourceType: string;
@@ -49,40 +75,91 @@ export interface LookupRequest {
   readonly consistency?: Consistency;
 }
 
-/** One edge: `resource#relation@subject`. `relation` defaults to the port's owner relation. */
+/**
+ * One edge: `resource#relation@subject`. `relation` defaults to the port's owner relation.
+ *
+ * @example
+ * ```ts
+ * const req: RelationRequest = { subject: user("bob"), resource: agent("a1"), relation: "viewer" };
+ * await port.grant(req);
+ * ```
+ */
 export interface RelationRequest {
   readonly subject: Subject;
   readonly resource: Resource;
   readonly relation?: string;
 }
 
-/** Register `resource` as owned by `subject`, under `parent` when given. */
+/**
+ * Register `resource` as owned by `subject`, under `parent` when given.
+ *
+ * @example
+ * ```ts
+ * const req: RegisterRequest = {
+ *   subject: user("alice"), resource: apiKey("k1"), parent: agent("a1"),
+ * };
+ * await port.register(req);
+ * ```
+ */
 export interface RegisterRequest {
   readonly subject: Subject;
   readonly resource: Resource;
   readonly parent?: Resource;
 }
 
-/** Remove every edge whose resource is `resource`. */
+/**
+ * Remove every edge whose resource is `resource`. `subject`, when given, is who asks: a port
+ * that speaks to a service passes it on (agentex-auth expects the principal on every call); a
+ * port that writes the edges itself ignores it.
+ *
+ * @example
+ * ```ts
+ * const req: DeregisterRequest = { resource: apiKey("k1"), subject: user("alice") };
+ * await port.deregister(req);
+ * ```
+ */
 export interface DeregisterRequest {
   readonly resource: Resource;
+  readonly subject?: Subject;
 }
 
 /**
  * Per-call options the authorizer passes to every port method. `signal` aborts when the
  * caller's deadline has passed (or the caller gave up): a port stops the call's work then
  * (cancels the gRPC call or stream, aborts the fetch) instead of letting it run on.
+ *
+ * @example
+ * ```ts
+ * const options: CallOptions = { signal: AbortSignal.timeout(500) };
+ * const allowed = await port.check(req, options); // the port aborts its call past 500 ms
+ * ```
  */
 export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Result of a write: the backend's consistency token (SpiceDB ZedToken) when it has one. */
+/**
+ * Result of a write: the backend's consistency token (SpiceDB ZedToken) when it has one.
+ *
+ * @example
+ * ```ts
+ * const { token }: WriteResult = await authz.register(apiKey(id), { parent: agent(agentId) });
+ * await db.insertApiKey({ id, agentId, authz_token: token ?? null }); // for atLeastAsFresh reads
+ * ```
+ */
 export interface WriteResult {
   readonly token?: string;
 }
 
-/** One page of the registrations of a type: see {@link AuthorizationPort.registrations}. */
+/**
+ * One page of the registrations of a type: see {@link AuthorizationPort.registrations}.
+ *
+ * @example
+ * ```ts
+ * const first: RegistrationsRequest = { resourceType: "api_key", limit: 500 };
+ * const page = await port.registrations?.(first);
+ * ```
+ */
 export interface RegistrationsRequest {
   /** The library-side type, e.g. `"api_key"`. */
   readonly resourceType: string;
@@ -92,7 +169,14 @@ export interface RegistrationsRequest {
   readonly limit: number;
 }
 
-/** A registered object: every edge whose resource it is, as owners and parents. */
+/**
+ * A registered object: every edge whose resource it is, as owners and parents.
+ *
+ * @example
+ * ```ts
+ * for (const r of page.items) console.log(r.id, r.owners.length, r.parents[0]?.id);
+ * ```
+ */
 export interface Registration {
   readonly id: string;
   /** Subjects of its owner relation. */
@@ -101,7 +185,16 @@ export interface Registration {
   readonly parents: readonly Resource[];
 }
 
-/** A page of registrations, in ascending id order (byte order); no `cursor`: the last page. */
+/**
+ * A page of registrations, in ascending id order (byte order); no `cursor`: the last page.
+ *
+ * @example
+ * ```ts
+ * const req: RegistrationsRequest = { resourceType: "api_key", limit: 100 };
+ * const page: RegistrationsPage = await port.registrations!(req);
+ * const ids = page.items.map((r) => r.id); // page.cursor: where the next page starts
+ * ```
+ */
 export interface RegistrationsPage {
   readonly items: readonly Registration[];
   readonly cursor?: string;
@@ -114,6 +207,14 @@ export interface RegistrationsPage {
  * Contract: a port never answers `true` on an error; transport failures and malformed answers
  * throw `AuthorizationUnavailableError`. `register` is idempotent for the same owner and parent
  * and throws `ConflictError` (changing nothing) for a different owner or parent.
+ *
+ * @example
+ * ```ts
+ * const port: AuthorizationPort = process.env.NODE_ENV === "test"
+ *   ? memoryPort()
+ *   : spicedbPort({ endpoint: "spicedb:50051", token: process.env.SPICEDB_TOKEN! });
+ * const authorizer = createAuthorizer({ port });
+ * ```
  */
 export interface AuthorizationPort {
   /** True only when the backend positively allowed the request. */
@@ -141,11 +242,19 @@ export interface AuthorizationPort {
   registrations?(req: RegistrationsRequest, options?: CallOptions): Promise<RegistrationsPage>;
   /** Releases connections. */
   close?(): Promise<void>;
+  /** The backend's name in telemetry (`"spicedb"`, `"http"`, `"memory"`); default `"custom"`. */
+  readonly backend?: string;
 }
 
 /**
  * The owner relation of a port whose options name none: what `register` writes and what
  * `grant` and `revoke` use without a relation. The port owns the default (its `ownerRelation`
  * option); the authorizer passes no relation when the caller gave none.
+ *
+ * @example
+ * ```ts
+ * await authorizer.forSubject(user("alice")).register(apiKey("k1")); // on a memoryPort()
+ * port.edges[0]?.relation === DEFAULT_RELATION; // true: "owner"
+ * ```
  */
 export const DEFAULT_RELATION = "owner";

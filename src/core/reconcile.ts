@@ -8,7 +8,17 @@ import { fn, parseOptions, withMethods } from "./options.js";
 import type { AuthorizationPort, Registration } from "./port.js";
 import { isValidId, type Resource, type ResourceKind, type Subject } from "./resources.js";
 
-/** A database row as `reconcile` reads it: its id, and what a registration needs. */
+/**
+ * A database row as `reconcile` reads it: its id, and what a registration needs.
+ *
+ * @example
+ * ```ts
+ * async function* rows(): AsyncIterable<ReconcileRow> {
+ *   for await (const r of db.streamApiKeys()) // ORDER BY id COLLATE "C"
+ *     yield { id: r.id, owner: user(r.owner_id), parent: agent(r.agent_id) };
+ * }
+ * ```
+ */
 export interface ReconcileRow {
   id: string;
   /** Who registered it (kept on the row by the create). Without it a missing one can't be restored. */
@@ -17,7 +27,15 @@ export interface ReconcileRow {
   parent?: Resource;
 }
 
-/** Options of {@link reconcile}. */
+/**
+ * Options of {@link reconcile}.
+ *
+ * @example
+ * ```ts
+ * const options: ReconcileOptions = { port, kind: apiKey, rows, fix: true, logger };
+ * const report = await reconcile(options);
+ * ```
+ */
 export interface ReconcileOptions {
   /** The authorization store (it must implement `registrations`). */
   port: AuthorizationPort;
@@ -47,7 +65,15 @@ export interface ReconcileOptions {
   signal?: AbortSignal;
 }
 
-/** A finding of {@link reconcile}. */
+/**
+ * A finding of {@link reconcile}.
+ *
+ * @example
+ * ```ts
+ * for (const f of report.registrationsWithoutRow.listed)
+ *   if (!f.fixed) logger.warn({ id: f.id, reason: f.reason }, "registration kept");
+ * ```
+ */
 export interface ReconcileFinding {
   id: string;
   /** Repaired (registered again, or deregistered). */
@@ -56,7 +82,15 @@ export interface ReconcileFinding {
   reason?: "no_owner" | "conflict" | "failed" | "has_row_now" | "not_confirmed";
 }
 
-/** What {@link reconcile} found and did. */
+/**
+ * What {@link reconcile} found and did.
+ *
+ * @example
+ * ```ts
+ * const report: ReconcileReport = await reconcile({ port, kind: apiKey, rows });
+ * metrics.gauge("fgac_rows_unregistered", report.rowsWithoutRegistration.count);
+ * ```
+ */
 export interface ReconcileReport {
   rows: number;
   registrations: number;

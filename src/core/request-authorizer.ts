@@ -15,9 +15,18 @@ import {
 } from "./errors.js";
 import type { CallFields, GuardedPort, WriteOp } from "./guarded-port.js";
 import type { Logger } from "./logger.js";
+import {
+  type Page,
+  type PageAccess,
+  type PageOptions,
+  type PageRow,
+  paginate,
+  parsePageOptions,
+} from "./page.js";
 import type { AuthorizationPort, CallOptions, Consistency, WriteResult } from "./port.js";
 import {
   assertResource,
+  isValidId,
   isValidRelationName,
   isValidTypeName,
   notFoundMessageOf,
@@ -27,6 +36,8 @@ import {
   readPermissionOf,
   type Subject,
 } from "./resources.js";
+import type { Telemetry } from "./telemetry.js";
+import type { DenialTiming, TimingWindow } from "./timing.js";
 
 /** Options of {@link RequestAuthorizer.checkOrNotFound}. */
 export interface CheckOrNotFoundOptions {
@@ -106,6 +117,40 @@ export interface RequestAuthorizer {
     permission?: K extends ResourceKind<string, infer P> ? P : string,
     options?: AuthorizedIdsOptions,
   ): Promise<string[] | null>;
+  /**
+   * One page of the rows the subject has `permission` on, in the application's key order,
+   * with the cursor of the next page. `candidates(after, limit, filter?)` is the application's
+   * keyset query. The page adapts to how many rows the subject can read:
+   * - it reads candidate rows after the cursor and bulk-checks them (one `canMany` per batch),
+   *   sizing each batch from the share of readable rows seen so far, until the page is full;
+   * - when that share is too low to fill the page within its budgets (the subject's rows are
+   *   sparse, or all further on), it looks up the subject's readable ids once
+   *   (`authorizedIds`) and pushes them into the query (`filter.ids`); if that lookup fails
+   *   (unavailable, past the deadline, too many ids) it goes on checking candidates.
+   * - its work is bounded: at most `maxCandidates` rows read (default 5000) and about
+   *   `budgetMs` spent checking (default 1500); past them it answers the rows it has, with a
+   *   `next` to resume from. Keep reading while `next` is set; a page may be short.
+   * Rows with an id no backend could hold are never readable. A bypass reads rows unfiltered;
+   * no subject gets an empty page. See `docs/benchmarks.md` for what each way costs.
+   * @throws `ConfigurationError` for invalid options
+   * @throws `AuthorizationUnavailableError` when a bulk check fails
+   * @example
+   * ```ts
+   * const { items, next } = await authz.page(apiKey, "read", {
+   *   limit: 50,
+   *   after: req.query.after,
+   *   candidates: (after, limit, filter) =>
+   *     sql`select * from keys where (${after ?? null}::text is null or id > ${after})
+   *         and (${filter?.ids ?? null}::text[] is null or id = any(${filter?.ids ?? null}))
+   *         order by id limit ${limit}`,
+   * });
+   * ```
+   */
+  page<K extends ResourceKind | string, Row extends PageRow>(
+    kindOrType: K,
+    permission: K extends ResourceKind<string, infer P> ? P : string,
+    options: PageOptions<Row>,
+  ): Promise<Page<Row>>;
   /** Writes `resource#relation@subject` (relation default: the port's owner relation). */
   grant(resource: Resource, relation?: string): Promise<WriteResult>;
   /** Removes `resource#relation@subject` (relation default: the port's owner relation). */
@@ -125,6 +170,9 @@ export interface AuthorizerContext {
   readonly logger: Logger;
   readonly defaultCollapse: CollapsePolicy;
   readonly decisionLogLevel: "info" | "debug";
+  readonly telemetry: Telemetry;
+  /** The floor under collapsed denials; absent when `timing: false`. */
+  readonly timing: DenialTiming | undefined;
 }
 
 /** @internal Who a request authorizer acts for. */
@@ -185,20 +233,33 @@ export class CallerAuthorizer implements RequestAuthorizer {
     permission: PermissionOf<R>,
     options: CheckOrNotFoundOptions = {},
   ): Promise<void> {
+    const started = performance.now();
     const message = options.message ?? notFoundMessageOf(resource);
     const policy = options.collapse ?? this.context.defaultCollapse;
     const readPermission = readPermissionOf(resource);
     const questions = collapseQuestions(policy, permission, readPermission);
+    const timing = this.timingOf(resource, questions);
     let answers: boolean[] | undefined;
     try {
       answers = await this.decide(questions.map((p) => ({ resource, permission: p })));
+      timing?.record(performance.now() - started);
       this.logDecision(resource, permission, answers[0] === true);
     } catch (error) {
       if (!hasFgacCode(error, "invalid_identifier")) throw error;
     }
     const outcome = decideCollapse({ policy, permission, readPermission, answers });
     if (outcome === "forbidden") throw new AuthorizationError();
-    if (outcome === "not_found") throw new NotFoundError(message);
+    if (outcome === "not_found") {
+      // Absent, hidden or invalid: each ends no sooner than the floor (see timing.ts).
+      await timing?.pad(started);
+      throw new NotFoundError(message);
+    }
+  }
+
+  /** The timing window of a subject's questions about `resource` (none for bypass, anonymous). */
+  private timingOf(resource: Resource, permissions: readonly string[]): TimingWindow | undefined {
+    if (this.caller.kind !== "subject" || !isValidTypeName(resource?.type)) return undefined;
+    return this.context.timing?.of(resource.type, permissions);
   }
 
   async authorizedIds<K extends ResourceKind | string>(
@@ -257,6 +318,36 @@ export class CallerAuthorizer implements RequestAuthorizer {
     return ids;
   }
 
+  async page<K extends ResourceKind | string, Row extends PageRow>(
+    kindOrType: K,
+    permission: K extends ResourceKind<string, infer P> ? P : string,
+    options: PageOptions<Row>,
+  ): Promise<Page<Row>> {
+    parsePageOptions(options);
+    const resourceType = typeof kindOrType === "string" ? kindOrType : kindOrType.type;
+    if (!isValidTypeName(resourceType)) throw new ConfigurationError("invalid resource type name");
+    assertPermission(permission);
+    if (this.caller.kind === "anonymous") return { items: [] };
+    const access: PageAccess = {
+      checkMany: async (ids) => {
+        // One guarded call (one deadline); an id no backend could hold is never readable.
+        const valid = ids.filter((id) => isValidId(id));
+        const decided = await this.decide(
+          valid.map((id) => ({ resource: { type: resourceType, id }, permission })),
+        );
+        const of = new Map(valid.map((id, j) => [id, decided[j] === true]));
+        return ids.map((id) => of.get(id) === true);
+      },
+      lookup: () => this.authorizedIds(resourceType, permission),
+    };
+    const { page, stats } = await paginate(access, options);
+    this.logger[this.context.decisionLogLevel](
+      { fgac: "page", resourceType, permission, count: page.items.length, ...stats },
+      "fgac: page",
+    );
+    return page;
+  }
+
   async grant(resource: Resource, relation?: string): Promise<WriteResult> {
     return this.writeEdge("grant", resource, relation);
   }
@@ -282,7 +373,12 @@ export class CallerAuthorizer implements RequestAuthorizer {
         "authorizedIds: the parent's kind has no readPermission, so who may see it is unknown",
       );
     }
+    const started = performance.now();
+    const timing = this.timingOf(parent, [permission]);
     const [visible = false] = await this.decide([{ resource: parent, permission }]);
+    timing?.record(performance.now() - started);
+    // A hidden parent's [] ends when an absent parent's would (see timing.ts).
+    if (!visible) await timing?.pad(started);
     return visible;
   }
 
@@ -296,8 +392,8 @@ export class CallerAuthorizer implements RequestAuthorizer {
   }
 
   async deregister(resource: Resource): Promise<WriteResult> {
-    return this.write("deregister", resource, {}, (port, _, options) =>
-      port.deregister({ resource }, options),
+    return this.write("deregister", resource, {}, (port, subject, options) =>
+      port.deregister({ resource, subject }, options),
     );
   }
 
@@ -342,6 +438,12 @@ export class CallerAuthorizer implements RequestAuthorizer {
       fields["reason"] = this.caller.reason;
     }
     if (this.caller.kind === "anonymous") fields["anonymous"] = true;
+    this.context.telemetry.decision({
+      "fgac.resource.type": resource.type,
+      "fgac.permission": permission,
+      "fgac.decision": allowed ? "allowed" : "denied",
+      "fgac.caller": this.caller.kind,
+    });
     const level = this.caller.kind === "bypass" ? "info" : this.context.decisionLogLevel;
     this.logger[level](fields, `fgac: check ${allowed ? "allowed" : "denied"}`);
   }

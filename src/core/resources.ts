@@ -1,5 +1,5 @@
-// Resources and subjects: defineResource and its typed kinds (agentex's among them), the
-// subject factories, and SpiceDB's identifier rules. The kind owns its not-found message.
+// Resources and subjects: defineResource and its typed kinds, defineSubject and the subject
+// factories, and SpiceDB's identifier rules. The kind owns its not-found message.
 import { z } from "zod";
 import { ConfigurationError, InvalidIdentifierError } from "./errors.js";
 import { parseOptions } from "./options.js";
@@ -9,6 +9,12 @@ declare const permissionBrand: unique symbol;
 /**
  * A protected object: a type and an id. `P` (types only) carries the permission names the
  * kind declared, so a wrong permission does not compile.
+ *
+ * @example
+ * ```ts
+ * const key: Resource<"api_key", AgentexPermission> = apiKey("k1"); // { type, id }
+ * const plain: Resource = { type: "document", id: "d1" };
+ * ```
  */
 export type Resource<T extends string = string, P extends string = string> = {
   readonly type: T;
@@ -17,10 +23,25 @@ export type Resource<T extends string = string, P extends string = string> = {
   readonly [permissionBrand]?: P;
 };
 
-/** Who acts: a user, a service account, or a set such as `tenant:t1#member`. */
+/**
+ * Who acts: a user, a service account, or a set such as `tenant:t1#member`.
+ *
+ * @example
+ * ```ts
+ * const alice: Subject = user("alice"); // { type: "user", id: "alice" }
+ * const members: Subject = { type: "tenant", id: "acme", relation: "member" };
+ * ```
+ */
 export type Subject = { readonly type: string; readonly id: string; readonly relation?: string };
 
-/** The permission names a resource (or kind) allows, `string` when it declared none. */
+/**
+ * The permission names a resource (or kind) allows, `string` when it declared none.
+ *
+ * @example
+ * ```ts
+ * type ApiKeyPermission = PermissionOf<ReturnType<typeof apiKey>>; // AgentexPermission
+ * ```
+ */
 export type PermissionOf<R> = R extends Resource<string, infer P> ? P : string;
 
 /**
@@ -34,27 +55,66 @@ const RELATION_NAME = /^[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
 /**
  * True when `id` is an object id SpiceDB accepts (`^[a-zA-Z0-9/_|\-=+]{1,1024}$`).
  * Use it to reject untrusted ids before any backend call.
+ *
+ * @example
+ * ```ts
+ * if (!isValidId(req.params.id)) throw new NotFoundError(apiKey.notFoundMessage);
+ * ```
  */
 export function isValidId(id: unknown): id is string {
   return typeof id === "string" && OBJECT_ID.test(id);
 }
 
-/** True when `name` is a valid SpiceDB type (definition) name. */
+/**
+ * True when `name` is a valid SpiceDB type (definition) name.
+ *
+ * @example
+ * ```ts
+ * isValidTypeName("api_key"); // true
+ * isValidTypeName("Api-Key"); // false
+ * ```
+ */
 export function isValidTypeName(name: unknown): name is string {
   return typeof name === "string" && TYPE_NAME.test(name);
 }
 
-/** True when `name` is a valid SpiceDB relation or permission name. */
+/**
+ * True when `name` is a valid SpiceDB relation or permission name.
+ *
+ * @example
+ * ```ts
+ * isValidRelationName("create_agent"); // true
+ * isValidRelationName("parent_agent->read"); // false
+ * ```
+ */
 export function isValidRelationName(name: unknown): name is string {
   return typeof name === "string" && RELATION_NAME.test(name);
 }
 
-/** Throws {@link InvalidIdentifierError} (whose message never repeats the id) unless valid. */
+/**
+ * Throws {@link InvalidIdentifierError} (whose message never repeats the id) unless valid.
+ *
+ * @example
+ * ```ts
+ * assertValidId(req.params.id); // InvalidIdentifierError (400) unless valid
+ * const row = await db.getApiKey(req.params.id); // a string from here on
+ * ```
+ */
 export function assertValidId(id: unknown): asserts id is string {
   if (!isValidId(id)) throw new InvalidIdentifierError();
 }
 
-/** A resource type as a callable factory: `apiKey("k1")` is `{ type: "api_key", id: "k1" }`. */
+/**
+ * A resource type as a callable factory: `apiKey("k1")` is `{ type: "api_key", id: "k1" }`.
+ *
+ * @example
+ * ```ts
+ * const doc: ResourceKind<"document", "read" | "write"> = defineResource("document", {
+ *   permissions: ["read", "write"] as const,
+ * });
+ * doc("d1"); // { type: "document", id: "d1" }
+ * ```
+ */
 export interface ResourceKind<T extends string = string, P extends string = string> {
   /**
    * Builds a resource of this kind.
@@ -77,7 +137,18 @@ export interface ResourceKind<T extends string = string, P extends string = stri
   isValidId(id: unknown): id is string;
 }
 
-/** Options of {@link defineResource}. */
+/**
+ * Options of {@link defineResource}.
+ *
+ * @example
+ * ```ts
+ * const options: DefineResourceOptions<"read" | "edit"> = {
+ *   notFoundMessage: "Document not found.",
+ *   permissions: ["read", "edit"],
+ * };
+ * const doc = defineResource("document", options);
+ * ```
+ */
 export interface DefineResourceOptions<P extends string> {
   /** Constant 404 message. Default `"Not found."`. Must not contain any identifier. */
   notFoundMessage?: string;
@@ -86,9 +157,10 @@ export interface DefineResourceOptions<P extends string> {
   /**
    * The permission that means "can see it". Default `"read"` when `permissions` lists it or
    * lists nothing; none when `permissions` lists others only (the kind is then collapsed with
-   * the `"always"` policy, and a scoped list cannot use it as a parent).
+   * the `"always"` policy, and a scoped list cannot use it as a parent). `null` says "none"
+   * explicitly, whatever `permissions` lists (what `fgac generate` writes for a kind without).
    */
-  readPermission?: NoInfer<P>;
+  readPermission?: NoInfer<P> | null;
 }
 
 const DEFAULT_NOT_FOUND = "Not found.";
@@ -105,14 +177,14 @@ const typeSchema = z.string().refine(isValidTypeName, "is not a valid type name"
 const optionsSchema = z.object({
   notFoundMessage: z.string().min(1).max(200).optional(),
   permissions: z.array(z.string().regex(RELATION_NAME)).readonly().optional(),
-  readPermission: z.string().regex(RELATION_NAME).optional(),
+  readPermission: z.string().regex(RELATION_NAME).nullable().optional(),
 });
 
 /**
  * Defines a resource kind: a typed factory with an identifier-free not-found message.
  *
  * @param type - the library-side type name (a valid SpiceDB type name)
- * @param options - `notFoundMessage` and `permissions`
+ * @param options - `notFoundMessage`, `permissions` and `readPermission`
  * @returns a callable {@link ResourceKind}
  * @throws {@link ConfigurationError} for an invalid type name or options
  * @example
@@ -132,7 +204,10 @@ export function defineResource<const T extends string, const P extends string = 
   parseOptions(`defineResource("${type}")`, optionsSchema, options);
   const notFoundMessage = options.notFoundMessage ?? DEFAULT_NOT_FOUND;
   const permissions = Object.freeze([...(options.permissions ?? [])]) as readonly P[];
-  const readPermission = options.readPermission ?? defaultReadPermission(permissions);
+  const readPermission =
+    options.readPermission === null
+      ? undefined
+      : (options.readPermission ?? defaultReadPermission(permissions));
   if (
     readPermission !== undefined &&
     permissions.length > 0 &&
@@ -190,59 +265,86 @@ export function notFoundMessageOf(resource: unknown): string {
   return typeof message === "string" ? message : DEFAULT_NOT_FOUND;
 }
 
-/** Permissions the agentex reference uses. */
-export type AgentexPermission = "create" | "read" | "update" | "delete" | "execute" | "cancel";
-const AGENTEX_PERMISSIONS = ["create", "read", "update", "delete", "execute", "cancel"] as const;
-
-/** The agent kind of the agentex reference. */
-export const agent: ResourceKind<"agent", AgentexPermission> = defineResource("agent", {
-  notFoundMessage: "Agent not found.",
-  permissions: AGENTEX_PERMISSIONS,
-});
-
-/** The agent api key kind of the agentex reference (schema type `agent_api_key`). */
-export const apiKey: ResourceKind<"api_key", AgentexPermission> = defineResource("api_key", {
-  notFoundMessage: "Agent api_key not found.",
-  permissions: AGENTEX_PERMISSIONS,
-});
-
-/** The task kind of the agentex reference. */
-export const task: ResourceKind<"task", AgentexPermission> = defineResource("task", {
-  notFoundMessage: "Task not found.",
-  permissions: AGENTEX_PERMISSIONS,
-});
-
-/** The tenant kind: agents are registered under a tenant. */
-export const tenant: ResourceKind<"tenant", string> = defineResource("tenant", {
-  notFoundMessage: "Tenant not found.",
-  // agentex's tenant has no `read`: its members are who may see it.
-  readPermission: "membership",
-});
-
-/** The constant 404 message for api keys: `"Agent api_key not found."`. */
-export const API_KEY_NOT_FOUND_MESSAGE: string = apiKey.notFoundMessage;
-
 /**
- * A user subject.
- * @throws {@link InvalidIdentifierError} for an invalid id
+ * A subject type as a callable factory: `member("m1")` is `{ type: "member", id: "m1" }`.
+ *
+ * @example
+ * ```ts
+ * const member: SubjectKind<"member"> = defineSubject("member");
+ * authorizer.forSubject(member("m1"));
+ * ```
  */
-export function user(id: string): Subject {
-  assertValidId(id);
-  return Object.freeze({ type: "user", id });
+export interface SubjectKind<T extends string = string> {
+  /**
+   * Builds a subject of this type.
+   * @throws {@link InvalidIdentifierError} for an id SpiceDB would reject
+   */
+  (id: string): Subject & { readonly type: T };
+  /** The subject type (a schema definition name, or a library type the port maps). */
+  readonly type: T;
+  /** True when `id` is valid for this type (same rule as {@link isValidId}). */
+  isValidId(id: unknown): id is string;
 }
 
 /**
- * A service-account subject.
- * @throws {@link InvalidIdentifierError} for an invalid id
+ * Defines a subject factory, for a schema definition that only ever stands as a subject (one
+ * with neither relations nor permissions, such as `user`). `fgac generate` emits one per such
+ * definition.
+ *
+ * @param type - the subject type (a valid SpiceDB type name)
+ * @returns a callable {@link SubjectKind}
+ * @throws {@link ConfigurationError} for an invalid type name
+ * @example
+ * ```ts
+ * const member = defineSubject("member");
+ * member("m1"); // { type: "member", id: "m1" }
+ * ```
  */
-export function serviceAccount(id: string): Subject {
-  assertValidId(id);
-  return Object.freeze({ type: "service_account", id });
+export function defineSubject<const T extends string>(type: T): SubjectKind<T> {
+  parseOptions("defineSubject", z.object({ type: typeSchema }), { type });
+  const kind = ((id: string) => {
+    assertValidId(id);
+    return Object.freeze({ type, id });
+  }) as SubjectKind<T>;
+  Object.defineProperties(kind, {
+    type: { value: type, enumerable: true },
+    isValidId: { value: isValidId, enumerable: true },
+  });
+  return kind;
 }
+
+/**
+ * The user subject: `user("alice")` is `{ type: "user", id: "alice" }`.
+ * Calling it with an invalid id throws {@link InvalidIdentifierError}.
+ *
+ * @example
+ * ```ts
+ * const authz = authorizer.forSubject(user("alice"));
+ * ```
+ */
+export const user: SubjectKind<"user"> = defineSubject("user");
+
+/**
+ * The service-account subject: `serviceAccount("indexer")` is
+ * `{ type: "service_account", id: "indexer" }`. Calling it with an invalid id throws
+ * {@link InvalidIdentifierError}.
+ *
+ * @example
+ * ```ts
+ * const authz = authorizer.forSubject(serviceAccount("indexer"));
+ * ```
+ */
+export const serviceAccount: SubjectKind<"service_account"> = defineSubject("service_account");
 
 /**
  * A subject set, e.g. `subjectSet(tenant("t1"), "member")` for every member of tenant t1.
  * @throws {@link InvalidIdentifierError} for an invalid relation
+ *
+ * @example
+ * ```ts
+ * const members = subjectSet(tenant("acme"), "member"); // tenant:acme#member
+ * await port.grant({ subject: members, resource: agent("a1"), relation: "viewer" });
+ * ```
  */
 export function subjectSet(resource: Resource, relation: string): Subject {
   assertValidId(resource.id);

@@ -24,7 +24,18 @@ import { isNotFailure, own } from "./answer.js";
 import { anySignal, createCall, unexpected } from "./call.js";
 import { type WireOp, type WireResource, wireSearchAnswer, wireWriteAnswer } from "./wire.js";
 
-/** Options of {@link httpPort}. */
+/**
+ * Options of {@link httpPort}.
+ *
+ * @example
+ * ```ts
+ * // Calling agentex-auth (or a service that speaks its wire) for agentex's users:
+ * const options: HttpPortOptions = {
+ *   baseUrl: process.env.AGENTEX_AUTH_URL!,
+ *   principal: (s) => ({ user_id: s.id, account_id: accountId }),
+ * };
+ * ```
+ */
 export interface HttpPortOptions {
   /** Base URL of the service, e.g. `https://authz.internal` (calls go to `{baseUrl}/v1/authz/{op}`). */
   baseUrl: string;
@@ -40,7 +51,11 @@ export interface HttpPortOptions {
    * never sent anywhere but `baseUrl`: redirects are not followed.
    */
   headers?: Record<string, string>;
-  /** Maps the library's subject to the service's principal JSON (default `{ type, id }`). */
+  /**
+   * Maps the library's subject to the service's principal JSON (default `{ type, id }`). For a
+   * service that expects agentex's principal: `(s) => ({ user_id: s.id })`, or whatever its
+   * authentication answers.
+   */
   principal?: (subject: Subject) => unknown;
   /** How many checks `checkMany` runs at once (default 8). */
   concurrency?: number;
@@ -91,12 +106,18 @@ function wire(resource: Resource): WireResource {
  *   or `"true"` on a 200 fail closed.
  * - A write allows the same 200 JSON object only; its outcome is otherwise unknown. 403 is
  *   `AuthorizationError`, 409 on register `ConflictError`.
- * - A search also needs exactly `{ items: valid ids }` or `{ unscoped: true }`.
+ * - A search needs a list, `{ items: valid ids }` (`unscoped`, if present, exactly `false`), or
+ *   "no filter", `{ unscoped: true }` (`items`, if present, empty); `success`, if present,
+ *   exactly `true`; other keys (`metadata`) are ignored. agentex-auth's
+ *   `{"items": [...], "success": true, "metadata": null}` is a list. `{"items": null}`, a string,
+ *   `{"unscoped": true, "items": ["k1"]}` or a non-boolean `unscoped` fail closed.
  * - 401 is `UnauthenticatedError`. Network errors and 502/503/504 are marked `transient` (the
  *   authorizer retries reads on them); timeouts, aborts and other answers are not.
  *
  * `CallOptions.signal` (the authorizer's deadline) aborts the fetch and the body read.
  * `grant`/`revoke` without a relation send none: the service applies its own owner relation.
+ * `deregister` sends the request's `subject` as the principal (agentex-auth expects one on
+ * every call), `null` when it has none.
  *
  * @param options - `baseUrl`, and optionally `fetch`, `timeoutMs`, `headers`, `principal`,
  *   `concurrency`, `basePath`, `maxResponseBytes`
@@ -203,6 +224,7 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
   }
 
   return {
+    backend: "http",
     check: (req, callOptions) => check(req, callOptions?.signal),
     async checkMany(reqs: readonly CheckRequest[], callOptions?: CallOptions): Promise<boolean[]> {
       for (const req of reqs) assertNoFreshness(req);
@@ -254,11 +276,12 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
       if (status !== 200 || !object) throw unexpected("search", status);
       const answer = wireSearchAnswer.safeParse(object);
       if (!answer.success) throw unexpected("search", status);
-      return "unscoped" in answer.data ? null : [...new Set(answer.data.items)];
+      return answer.data.unscoped === true ? null : [...new Set(answer.data.items)];
     },
     grant: (req, callOptions) => relationWrite("grant", req, callOptions),
     revoke: (req, callOptions) => relationWrite("revoke", req, callOptions),
-    register: (req: RegisterRequest, callOptions?: CallOptions) =>
+    // async: an invalid resource rejects the promise rather than throwing before it exists.
+    register: async (req: RegisterRequest, callOptions?: CallOptions) =>
       write(
         "register",
         {
@@ -269,7 +292,15 @@ export function httpPort(options: HttpPortOptions): AuthorizationPort {
         callOptions,
         true,
       ),
-    deregister: (req: DeregisterRequest, callOptions?: CallOptions) =>
-      write("deregister", { principal: null, resource: wire(req.resource) }, callOptions),
+    deregister: async (req: DeregisterRequest, callOptions?: CallOptions) =>
+      write(
+        "deregister",
+        {
+          // agentex-auth expects the principal on every call; without one, null as before.
+          principal: req.subject ? principalOf(req.subject) : null,
+          resource: wire(req.resource),
+        },
+        callOptions,
+      ),
   };
 }

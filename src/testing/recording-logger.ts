@@ -2,14 +2,32 @@
 // (and that the subject never was).
 import type { Logger } from "../core/logger.js";
 
-/** One line a {@link recordingLogger} received. */
+/**
+ * One line a {@link recordingLogger} received.
+ *
+ * @example
+ * ```ts
+ * const warnings: LogEntry[] = logger.entries.filter((e) => e.level === "warn");
+ * expect(warnings[0]?.obj).toMatchObject({ fgac: "deregister", phase: "delete" });
+ * ```
+ */
 export interface LogEntry {
   level: "info" | "warn" | "error" | "debug";
   obj: Record<string, unknown>;
   msg: string | undefined;
 }
 
-/** A logger that keeps every line, to assert on what was (and was not) logged. */
+/**
+ * A logger that keeps every line, to assert on what was (and was not) logged.
+ *
+ * @example
+ * ```ts
+ * const logger: RecordingLogger = recordingLogger();
+ * const authorizer = createAuthorizer({ port, logger });
+ * await authorizer.forSubject(user("alice")).can(apiKey("k1"), "read");
+ * expect(logger.text()).not.toContain("alice");
+ * ```
+ */
 export interface RecordingLogger extends Logger {
   readonly entries: readonly LogEntry[];
   /** Every entry serialised, one per line: handy for `expect(text).not.toContain(secret)`. */

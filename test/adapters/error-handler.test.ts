@@ -3,6 +3,7 @@
 // unexpected library errors logged by code and message, never with their cause.
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as fa from "../../src/adapters/fastify.js";
 import * as ho from "../../src/adapters/hono.js";
 import { ConfigurationError, createAuthorizer } from "../../src/index.js";
 import { memoryPort, recordingLogger } from "../../src/testing/index.js";
@@ -118,5 +119,51 @@ describe("error handler logging", () => {
     expect(logger.entries).toHaveLength(1);
     expect(logger.text()).toContain("configuration_error");
     expect(logger.text()).not.toContain("alice-secret");
+  });
+});
+
+describe("a 500 is never silent", () => {
+  /** Process warnings emitted while `fn` runs. */
+  async function warningsDuring(fn: () => Promise<unknown>): Promise<Error[]> {
+    const seen: Error[] = [];
+    const listener = (w: Error) => seen.push(w);
+    process.on("warning", listener);
+    try {
+      await fn();
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    } finally {
+      process.off("warning", listener);
+    }
+    return seen;
+  }
+
+  it("without a logger, each kind of unexpected error is a process warning once, with its stack", async () => {
+    const app = new Hono();
+    app.onError(ho.fgacErrorHandler());
+    class PaymentBackendBroke extends Error {
+      override name = "PaymentBackendBroke";
+    }
+    app.get("/x", () => {
+      throw new PaymentBackendBroke("boom");
+    });
+    const warnings = await warningsDuring(async () => {
+      for (let i = 0; i < 3; i++) expect((await app.request("/x")).status).toBe(500);
+    });
+    const ours = warnings.filter((w) => w.message.includes("PaymentBackendBroke"));
+    expect(ours).toHaveLength(1);
+    expect((ours[0] as Error & { code?: string }).code).toBe("FGAC_UNHANDLED_ERROR");
+    expect(ours[0]?.message).toContain("at "); // the stack
+  });
+
+  it("Fastify's maxParamLength warning reaches the user with Fastify's logger off", async () => {
+    const { default: Fastify } = await import("fastify");
+    const app = Fastify({ logger: false }); // maxParamLength 100
+    const authorizer = createAuthorizer({ port: memoryPort() });
+    const warnings = await warningsDuring(async () => {
+      await app.register(fa.fgacPlugin, { authorizer, subject: () => null });
+      await app.ready();
+    });
+    await app.close();
+    expect(warnings.some((w) => /maxParamLength is 100/.test(w.message))).toBe(true);
   });
 });

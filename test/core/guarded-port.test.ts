@@ -301,3 +301,19 @@ describe("limits", () => {
     await expect(authz.authorizedIds(apiKey)).rejects.toBeInstanceOf(ConfigurationError);
   });
 });
+
+describe("a write the backend refuses", () => {
+  it("is an AuthorizationError (403), while a read answering it still fails closed", async () => {
+    const port = withOverrides(db.port, {
+      grant: () => Promise.reject(new AuthorizationError()),
+      check: () => Promise.reject(new AuthorizationError()),
+    });
+    const authz = createAuthorizer({ port }).forSubject(user(uid("w")));
+    await expect(authz.grant(apiKey(uid("k")), "viewer")).rejects.toBeInstanceOf(
+      AuthorizationError,
+    );
+    await expect(authz.can(apiKey("k-alice"), "read")).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+  });
+});

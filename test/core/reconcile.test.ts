@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AuthorizationPort,
   agent,
@@ -8,6 +8,11 @@ import {
   reconcile,
   user,
 } from "../../src/index.js";
+import {
+  agentexSchema,
+  type EmbeddedSpiceDB,
+  startEmbeddedSpiceDB,
+} from "../../src/spicedb/index.js";
 import { memoryPort } from "../../src/testing/index.js";
 import { FaultyTable, faultyPort, runFaultyWorkload, seeded } from "../support/faulty-service.js";
 
@@ -147,45 +152,69 @@ describe("reconcile", () => {
   }, 60_000);
 });
 
+/**
+ * Random failures at every step of 600 creates and deletes over `store`, then reconcile with
+ * fix: every inconsistency was reported by a helper and found by reconcile, and none is left.
+ */
+async function faultRun(store: AuthorizationPort, seed: number): Promise<void> {
+  const random = seeded(seed);
+  const table = new FaultyTable(random, 0.15);
+  const reports = await runFaultyWorkload({
+    port: faultyPort(store, random, 0.15),
+    table,
+    random,
+    operations: 600,
+    concurrency: 8,
+  });
+  const before = diff(table.rows.keys(), await registeredIds(store));
+  const report = await reconcile({
+    port: store,
+    kind: apiKey,
+    rows: () => table.sorted(),
+    fix: true,
+    graceMs: 0,
+  });
+  const reported = new Set(reports.map((r) => r.resource.id));
+  const found = new Set([
+    ...report.rowsWithoutRegistration.listed.map((f) => f.id),
+    ...report.registrationsWithoutRow.listed.map((f) => f.id),
+  ]);
+  for (const id of [...before.rowsWithout, ...before.registrationsWithout]) {
+    expect(found.has(id)).toBe(true);
+    // The helpers themselves reported every one they left: nothing was silent.
+    expect(reported.has(id)).toBe(true);
+  }
+  const after = diff(table.rows.keys(), await registeredIds(store));
+  console.log(
+    `seed ${seed}: before reconcile ${before.rowsWithout.length} rows without registration, ` +
+      `${before.registrationsWithout.length} registrations without row (${reports.length} reported by the helpers); ` +
+      `after: ${after.rowsWithout.length}/${after.registrationsWithout.length}`,
+  );
+  expect(after).toEqual({ rowsWithout: [], registrationsWithout: [] });
+}
+
 describe("fault injection: the dual write and reconcile leave nothing behind", () => {
+  it.each([1, 2, 3])(
+    "memoryPort, seed %i: every inconsistency is reported or found, and 0/0 after the fix",
+    (seed) => faultRun(memoryPort(), seed),
+  );
+});
+
+describe("fault injection over the embedded SpiceDB", () => {
+  let spicedb: EmbeddedSpiceDB;
+  beforeAll(async () => {
+    spicedb = await startEmbeddedSpiceDB({ schema: agentexSchema });
+  });
+  afterAll(() => spicedb?.close());
+
   it.each([1, 2, 3])(
     "seed %i: every inconsistency is reported or found, and 0/0 after the fix",
     async (seed) => {
-      const random = seeded(seed);
-      const store = memoryPort();
-      const table = new FaultyTable(random, 0.15);
-      const reports = await runFaultyWorkload({
-        port: faultyPort(store, random, 0.15),
-        table,
-        random,
-        operations: 600,
-        concurrency: 8,
-      });
-      const before = diff(table.rows.keys(), await registeredIds(store));
-      const report = await reconcile({
-        port: store,
-        kind: apiKey,
-        rows: () => table.sorted(),
-        fix: true,
-        graceMs: 0,
-      });
-      const reported = new Set(reports.map((r) => r.resource.id));
-      const found = new Set([
-        ...report.rowsWithoutRegistration.listed.map((f) => f.id),
-        ...report.registrationsWithoutRow.listed.map((f) => f.id),
-      ]);
-      for (const id of [...before.rowsWithout, ...before.registrationsWithout]) {
-        expect(found.has(id)).toBe(true);
-        // The helpers themselves reported every one they left: nothing was silent.
-        expect(reported.has(id)).toBe(true);
-      }
-      const after = diff(table.rows.keys(), await registeredIds(store));
-      console.log(
-        `seed ${seed}: before reconcile ${before.rowsWithout.length} rows without registration, ` +
-          `${before.registrationsWithout.length} registrations without row (${reports.length} reported by the helpers); ` +
-          `after: ${after.rowsWithout.length}/${after.registrationsWithout.length}`,
-      );
-      expect(after).toEqual({ rowsWithout: [], registrationsWithout: [] });
+      // One SpiceDB for the file: each seed starts from no api key registration.
+      for (const id of await registeredIds(spicedb.port))
+        await spicedb.port.deregister({ resource: apiKey(id) });
+      await faultRun(spicedb.port, seed);
     },
+    120_000,
   );
 });

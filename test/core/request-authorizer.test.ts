@@ -225,6 +225,7 @@ describe("decisionLogLevel", () => {
       "debug check fgac: check allowed",
       "debug check fgac: check denied",
       "debug check fgac: check denied",
+      "debug timing fgac: denial held to the floor", // the 404's time added (always debug)
       "debug lookup fgac: lookup",
       "debug lookup fgac: lookup",
       "info register fgac: register",

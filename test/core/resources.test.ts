@@ -7,6 +7,7 @@ import {
   ConfigurationError,
   createAuthorizer,
   defineResource,
+  defineSubject,
   InvalidIdentifierError,
   isValidId,
   NotFoundError,
@@ -158,5 +159,25 @@ describe("wildcard subjects", () => {
       relation: "viewer",
     });
     expect(port.edges).toHaveLength(1);
+  });
+});
+
+describe("defineSubject and readPermission: null", () => {
+  it("a subject kind builds frozen subjects of its type and rejects invalid ids", () => {
+    const member = defineSubject("member");
+    expect(member.type).toBe("member");
+    expect(member("m1")).toEqual({ type: "member", id: "m1" });
+    expect(Object.isFrozen(member("m1"))).toBe(true);
+    expect(() => member("a b")).toThrow(InvalidIdentifierError);
+    expect(() => defineSubject("Bad Type")).toThrow(ConfigurationError);
+    expect(user.type).toBe("user");
+    expect(serviceAccount.type).toBe("service_account");
+  });
+
+  it("readPermission: null is none, even when the kind lists read or nothing", () => {
+    expect(defineResource("thing", { readPermission: null }).readPermission).toBeUndefined();
+    const listed = defineResource("thing", { permissions: ["read"], readPermission: null });
+    expect(listed.readPermission).toBeUndefined();
+    expect(defineResource("thing").readPermission).toBe("read");
   });
 });

@@ -106,16 +106,20 @@ describe("createAuthzHandler", () => {
     const allowed = await post("check", readA1);
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(await allowed.json()).toEqual({ allowed: true }); // what httpPort requires to allow
-    expect(
-      (
-        await post("check", {
-          principal: alice,
-          resource: { type: "agent", selector: "g1" },
-          operation: "read",
-        })
-      ).status,
-    ).toBe(403);
+    // agentex-auth's success body, plus what httpPort requires to allow.
+    expect(await allowed.json()).toEqual({ success: true, metadata: null, allowed: true });
+    const denied = await post("check", {
+      principal: alice,
+      resource: { type: "agent", selector: "g1" },
+      operation: "read",
+    });
+    expect(denied.status).toBe(403);
+    // The library's error body: agentex shows its caller the message.
+    expect(await denied.json()).toEqual({
+      message: "You do not have permission to perform this action.",
+      code: 403,
+      data: null,
+    });
   });
 
   it("search answers items", async () => {
@@ -124,7 +128,7 @@ describe("createAuthzHandler", () => {
       filter_resource: "agent",
       filter_operation: "read",
     });
-    expect(await res.json()).toEqual({ items: ["a1"] });
+    expect(await res.json()).toEqual({ items: ["a1"], success: true, metadata: null });
   });
 
   it("413 for a body over maxBodyBytes, declared or streamed, without calling the port", async () => {
@@ -425,7 +429,8 @@ describe("createAuthzHandler: secure by default", () => {
   });
 
   it("a check authorize refuses is 403; one it allows answers the port's decision", async () => {
-    const handler = createAuthzHandler(db.port, {
+    const { port, calls } = recording(db.port);
+    const handler = createAuthzHandler(port, {
       authenticate: () => true,
       authorize: (input) => input.op !== "check" || input.body.resource.selector !== "a1",
     });
@@ -437,9 +442,11 @@ describe("createAuthzHandler: secure by default", () => {
     const refused = await handler(request("check", readA1));
     expect(refused.status).toBe(403);
     expect(await refused.text()).toBe(FORBIDDEN);
+    expect(calls).toEqual([]); // refused before the port
     const g1 = await handler(request("check", { ...readA1, resource: wire("agent", "g1") }));
     expect(g1.status).toBe(403); // allowed through, denied by the port
-    expect(await g1.json()).toEqual({ allowed: false });
+    expect(await g1.text()).toBe(FORBIDDEN); // the same body: agentex shows its message
+    expect(calls.map(([m]) => m)).toEqual(["check"]);
   });
 
   it("an authorize that throws fails closed: generic 500, nothing done", async () => {

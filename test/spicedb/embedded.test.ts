@@ -1,8 +1,19 @@
 // startEmbeddedSpiceDB: seeding (any number of relationships, as strings or objects), its
 // errors, closing; and the relationship strings it parses.
 import { describe, expect, it } from "vitest";
-import { AuthorizationUnavailableError, agent, ConfigurationError, user } from "../../src/index.js";
-import { agentexSchema, parseRelationship, startEmbeddedSpiceDB } from "../../src/spicedb/index.js";
+import {
+  AuthorizationUnavailableError,
+  agent,
+  apiKey,
+  ConfigurationError,
+  user,
+} from "../../src/index.js";
+import {
+  agentexPortOptions,
+  agentexSchema,
+  parseRelationship,
+  startEmbeddedSpiceDB,
+} from "../../src/spicedb/index.js";
 import { edgesOf } from "../support/agentex-world.js";
 
 describe("startEmbeddedSpiceDB", () => {
@@ -62,6 +73,82 @@ describe("startEmbeddedSpiceDB", () => {
     await expect(
       db.port.check({ subject: user("u"), resource: agent("a"), permission: "read" }),
     ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+  });
+});
+
+describe("startEmbeddedSpiceDB: unary calls off the event loop", () => {
+  const keys = 1000;
+  const world = [
+    "tenant:acme#member@user:alice",
+    "agent:a1#tenant@tenant:acme",
+    "agent:a1#owner@user:alice",
+    ...Array.from({ length: keys }, (_, i) => [
+      `agent_api_key:k${i}#parent_agent@agent:a1`,
+      `agent_api_key:k${i}#owner@user:${i % 3 ? "alice" : "bob"}`,
+    ]).flat(),
+  ];
+  const readKey = (i: number, who = "alice") => ({
+    subject: user(who),
+    resource: apiKey(`k${i}`),
+    permission: "read",
+  });
+
+  it("the event loop turns while a check runs", async () => {
+    const db = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: world,
+      portOptions: { ...agentexPortOptions, bulkChunkSize: keys }, // one call
+    });
+    try {
+      let turns = 0;
+      let counting = true;
+      const count = () => {
+        turns += 1;
+        if (counting) setImmediate(count);
+      };
+      const answers = db.port.checkMany(Array.from({ length: keys }, (_, i) => readKey(i)));
+      setImmediate(count);
+      const allowed = await answers;
+      counting = false;
+      expect(allowed.filter(Boolean)).toHaveLength(Math.floor((keys * 2) / 3));
+      // Called synchronously, the whole call would run before the first of these turns.
+      expect(turns).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("many calls at once each get their own answer", async () => {
+    const db = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: world,
+      portOptions: { ...agentexPortOptions, coalesce: false },
+    });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 400 }, (_, i) => db.port.check(readKey(i % keys))),
+      );
+      expect(answers).toEqual(Array.from({ length: 400 }, (_, i) => (i % keys) % 3 !== 0));
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("close waits for the calls in flight, then refuses new ones", async () => {
+    const db = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: world,
+      portOptions: { ...agentexPortOptions, coalesce: false },
+    });
+    const inFlight = Array.from({ length: 50 }, (_, i) =>
+      db.port.check(readKey(i)).catch((e: Error) => e.name),
+    );
+    await db.close();
+    const settled = await Promise.all(inFlight);
+    expect(
+      settled.every((s) => typeof s === "boolean" || s === "AuthorizationUnavailableError"),
+    ).toBe(true);
+    await expect(db.port.check(readKey(1))).rejects.toBeInstanceOf(AuthorizationUnavailableError);
   });
 });
 

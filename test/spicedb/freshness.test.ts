@@ -32,7 +32,9 @@ class HeldWrites {
   readonly sent: string[];
   readonly client: SpiceDBClient;
   readonly port: AuthorizationPort;
-  private readonly held: Array<() => void> = [];
+  private held: Array<() => void> = [];
+  private sentWrites = 0;
+  private landed: Promise<void> = Promise.resolve();
   private hold = false;
 
   constructor(real: SpiceDBClient) {
@@ -40,8 +42,20 @@ class HeldWrites {
     this.sent = recording.sent;
     this.client = withPromises(recording.client, {
       writeRelationships: async (r) => {
-        const answer = await real.promises.writeRelationships(r);
-        if (this.hold) await new Promise<void>((release) => this.held.push(release));
+        // The embedded SpiceDB runs calls on the thread pool, where two writes sent together
+        // may land in either order: each lands after the one sent before it, so that the
+        // second write is the newer one; its answer then waits in `held`, at its place.
+        const place = this.hold ? this.sentWrites++ : -1;
+        const landed = this.landed.then(() => real.promises.writeRelationships(r));
+        this.landed = landed.then(
+          () => {},
+          () => {},
+        );
+        const answer = await landed;
+        if (place >= 0)
+          await new Promise<void>((release) => {
+            this.held[place] = release;
+          });
         const token = answer.writtenAt?.token;
         return token ? { ...answer, writtenAt: { token: this.rewrite(token) } } : answer;
       },
@@ -72,12 +86,14 @@ class HeldWrites {
     this.hold = true;
     const first = this.grant();
     const second = this.grant();
-    await vi.waitFor(() => expect(this.held).toHaveLength(2));
-    this.held.splice(1, 1)[0]!();
+    await vi.waitFor(() => expect(this.held.filter(Boolean)).toHaveLength(2));
+    this.held[1]!();
     const b = await second;
-    this.held.splice(0, 1)[0]!();
+    this.held[0]!();
     const a = await first;
     this.hold = false;
+    this.held = [];
+    this.sentWrites = 0;
     return { first: a.token!, second: b.token! };
   }
 }

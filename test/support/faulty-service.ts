@@ -13,6 +13,7 @@ import {
   type ReconcileRow,
   user,
 } from "../../src/index.js";
+import { withOverrides } from "./port-contract.js";
 
 /** A deterministic random source (mulberry32). */
 export function seeded(seed: number): () => number {
@@ -48,11 +49,11 @@ export function faultyPort(port: AuthorizationPort, random: () => number, rate: 
       if (f === "after") throw new AuthorizationUnavailableError();
       return result as never;
     };
-  return {
-    ...port,
+  // Delegated method by method: a class's methods (spicedbPort's) are not own properties.
+  return withOverrides(port, {
     register: wrap((r: Parameters<AuthorizationPort["register"]>[0]) => port.register(r)),
     deregister: wrap((r: Parameters<AuthorizationPort["deregister"]>[0]) => port.deregister(r)),
-  } satisfies AuthorizationPort;
+  });
 }
 
 /** The table: inserts and deletes fail at `rate`, before or after committing. */

@@ -7,6 +7,7 @@ import {
   ConfigurationError,
   ConflictError,
   createAuthorizer,
+  type Registration,
   type Resource,
   tenant,
   user,
@@ -301,6 +302,76 @@ export function describePortContract(name: string, setup: () => Promise<Contract
       ).toEqual([]);
     });
 
+    /** Every registration of `type`, page by page (`limit` each), and the pages' sizes. */
+    async function allRegistrations(type: string, limit: number) {
+      const list = port.registrations?.bind(port);
+      if (!list) throw new Error("the port has no registrations");
+      const items: Registration[] = [];
+      const sizes: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await list({ resourceType: type, limit, ...(cursor ? { cursor } : {}) });
+        sizes.push(page.items.length);
+        items.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return { items, sizes };
+    }
+
+    const byKey = <T extends { type: string; id: string }>(xs: readonly T[]) =>
+      [...xs].sort((a, b) => `${a.type}:${a.id}`.localeCompare(`${b.type}:${b.id}`));
+
+    it("registrations: every object once, in byte order, whole, with owners and parents", async (ctx) => {
+      if (!port.registrations) ctx.skip();
+      const [owner, coOwner, viewer] = [await member(), await member(), await member()];
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      // Ids that sort differently by bytes and by locale: upper case before lower, "-" before "_".
+      const base = uid("k");
+      const keys = ["B", "a", "a-1", "a_1", "Z"].map((s) => apiKey(`${base}${s}`));
+      for (const k of keys) await port.register({ subject: owner, resource: k, parent: a });
+      const [first] = keys as [Resource];
+      await port.grant({ subject: coOwner, resource: first });
+      await port.grant({ subject: viewer, resource: first, relation: "viewer" });
+
+      const { items, sizes } = await allRegistrations("api_key", 2);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(2);
+      const ids = items.map((r) => r.id);
+      expect(ids).toEqual([...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+      expect(new Set(ids).size).toBe(ids.length); // no object split across pages
+      const mine = items.filter((r) => r.id.startsWith(base));
+      expect(mine.map((r) => r.id)).toEqual(keys.map((k) => k.id).sort());
+      for (const r of mine) expect(r.parents).toEqual([{ type: "agent", id: a.id }]);
+      const firstOne = mine.find((r) => r.id === first.id);
+      expect(byKey(firstOne?.owners ?? [])).toEqual(byKey([owner, coOwner]));
+      const agents = await allRegistrations("agent", 50);
+      expect(agents.items.find((r) => r.id === a.id)).toEqual({
+        id: a.id,
+        owners: [owner],
+        parents: [{ type: "tenant", id: t.id }],
+      });
+    });
+
+    it("registrations: a deregistered object is gone; one with other edges only is listed", async (ctx) => {
+      if (!port.registrations) ctx.skip();
+      const owner = await member();
+      const a = agent(uid("a"));
+      await port.register({ subject: owner, resource: a, parent: t });
+      const [gone, shared] = [apiKey(uid("k")), apiKey(uid("k"))];
+      await port.register({ subject: owner, resource: gone, parent: a });
+      await port.deregister({ resource: gone });
+      await port.grant({ subject: owner, resource: shared, relation: "viewer" });
+      const { items } = await allRegistrations("api_key", 1000);
+      expect(items.find((r) => r.id === gone.id)).toBeUndefined();
+      expect(items.find((r) => r.id === shared.id)).toEqual({
+        id: shared.id,
+        owners: [],
+        parents: [],
+      });
+      const none = await port.registrations?.({ resourceType: "task", limit: 10 });
+      expect(none).toEqual({ items: [] });
+    });
+
     it("fails closed when the backend fails: never true, always AuthorizationUnavailableError", async () => {
       const owner = await member();
       const a = agent(uid("a"));
@@ -324,6 +395,11 @@ export function describePortContract(name: string, setup: () => Promise<Contract
       await expect(port.revoke({ subject: owner, resource: a })).rejects.toBeInstanceOf(
         AuthorizationUnavailableError,
       );
+      if (port.registrations) {
+        await expect(
+          port.registrations({ resourceType: "agent", limit: 10 }),
+        ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+      }
     });
   });
 }

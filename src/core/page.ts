@@ -1,0 +1,342 @@
+// Paged authorized lists: one page of the rows a subject may see, in the application's key
+// order, by bulk-checking candidate rows, or by pushing looked-up ids into the query when sparse.
+import { z } from "zod";
+import { hasFgacCode } from "./errors.js";
+import { fn, parseOptions } from "./options.js";
+
+/**
+ * A row of the application's table, as `candidates` returns it: anything with an `id`.
+ *
+ * @example
+ * ```ts
+ * interface KeyRow extends PageRow { id: string; name: string; created_at: Date }
+ * ```
+ */
+export interface PageRow {
+  readonly id: string;
+}
+
+/**
+ * Passed to `candidates` when the page pushes authorized ids into the query.
+ *
+ * @example
+ * ```ts
+ * const where = filter ? sql`id = any(${filter.ids})` : sql`true`;
+ * ```
+ */
+export interface CandidateFilter {
+  /** Only rows whose id is one of these (the subject may read exactly these). */
+  readonly ids: readonly string[];
+}
+
+/**
+ * Fetches up to `limit` rows strictly after the cursor `after` (all rows from the start when
+ * `undefined`), in key order. With `filter`, only rows whose id is in `filter.ids` (e.g.
+ * `where id = any($ids)`): the page passes it once it knows the subject's readable ids. A
+ * function that ignores `filter` is still correct, only slower. Fewer rows than `limit` means
+ * there are no more.
+ *
+ * @example
+ * ```ts
+ * const candidates: Candidates<KeyRow> = (after, limit, filter) =>
+ *   db.query(
+ *     "select * from keys where ($1::text is null or id > $1) and ($2::text[] is null or id = any($2)) order by id limit $3",
+ *     [after ?? null, filter?.ids ?? null, limit],
+ *   );
+ * ```
+ */
+export type Candidates<Row extends PageRow> = (
+  after: string | undefined,
+  limit: number,
+  filter?: CandidateFilter,
+) => Promise<readonly Row[]> | readonly Row[];
+
+/**
+ * Options of `authz.page`.
+ *
+ * @example
+ * ```ts
+ * const options: PageOptions<KeyRow> = {
+ *   limit: 50,
+ *   after: req.query.after,
+ *   candidates: (after, limit, filter) => db.keysAfter(after, limit, filter?.ids),
+ * };
+ * ```
+ */
+export interface PageOptions<Row extends PageRow> {
+  /** Most rows in the page (1 to 1000). */
+  limit: number;
+  /** The `next` of the previous page; absent for the first page. */
+  after?: string;
+  /** The application's query: rows after a cursor, in key order. */
+  candidates: Candidates<Row>;
+  /** A row's cursor, what `after` and `next` hold (default: its `id`; the key must be unique). */
+  cursor?: (row: Row) => string;
+  /** Most candidate rows read and checked by one call (default 5000): the work stays bounded. */
+  maxCandidates?: number;
+  /**
+   * Time the page spends checking candidates before it answers what it has (default 1500 ms,
+   * within the authorizer's default 2000 ms deadline of each call).
+   */
+  budgetMs?: number;
+  /** `"auto"` (default) adapts; `"check"` only bulk-checks candidates; `"lookup"` looks up first. */
+  strategy?: "auto" | "check" | "lookup";
+}
+
+/**
+ * One page: the readable rows in key order, and the cursor of the next page.
+ *
+ * @example
+ * ```ts
+ * const page: Page<KeyRow> = await authz.page(apiKey, "read", { limit: 50, candidates });
+ * res.json({ items: page.items, next: page.next ?? null });
+ * ```
+ */
+export interface Page<Row extends PageRow> {
+  /** At most `limit` rows the subject may read, in key order. */
+  items: Row[];
+  /**
+   * Pass it as `after` for the next page; absent once there is nothing more. A page may hold
+   * fewer than `limit` rows (even none) and still have a `next` when its budget ran out.
+   */
+  next?: string;
+}
+
+/** @internal What {@link paginate} needs from the authorizer. */
+export interface PageAccess {
+  /** One decision per id, in order (one bulk call). */
+  checkMany(ids: readonly string[]): Promise<boolean[]>;
+  /** Every id the subject may read; `null` means unscoped (no filter at all). */
+  lookup(): Promise<readonly string[] | null>;
+}
+
+/** @internal How the page went, for the log: never ids. */
+export interface PageStats {
+  strategy: "check" | "lookup";
+  scanned: number;
+  checked: number;
+  lookupFailed: boolean;
+}
+
+/** Most candidates read at once. */
+const MAX_BATCH = 1000;
+/** Most and fewest candidates in one bulk check (one port call, under one deadline). */
+const MAX_CHUNK = 500;
+const MIN_CHUNK = 20;
+const DEFAULT_MAX_CANDIDATES = 5000;
+const DEFAULT_BUDGET_MS = 1500;
+/** Before any is checked, the page assumes half the candidates readable. */
+const PRIOR_DENSITY = 0.5;
+
+const optionsSchema = z.object({
+  limit: z.number().int().min(1).max(1000),
+  after: z.string().optional(),
+  candidates: fn<Candidates<PageRow>>(),
+  cursor: fn<(row: PageRow) => string>().optional(),
+  maxCandidates: z.number().int().min(1).max(100_000).optional(),
+  budgetMs: z.number().int().min(1).max(600_000).optional(),
+  strategy: z.enum(["auto", "check", "lookup"]).optional(),
+});
+
+/** @internal Checks `page` options; throws `ConfigurationError` naming each bad one. */
+export function parsePageOptions<Row extends PageRow>(options: PageOptions<Row>): void {
+  parseOptions("page", optionsSchema, options);
+}
+
+/** The state of one page as it is built. */
+class PageRun<Row extends PageRow> {
+  readonly items: Row[] = [];
+  after: string | undefined;
+  scanned = 0;
+  hits = 0;
+  checked = 0;
+  checkMs = 0;
+  lookupFailed = false;
+  readonly started = performance.now();
+  readonly cursorOf: (row: Row) => string;
+  readonly maxCandidates: number;
+  readonly budgetMs: number;
+
+  constructor(readonly options: PageOptions<Row>) {
+    this.after = options.after;
+    this.cursorOf = options.cursor ?? ((row) => row.id);
+    this.maxCandidates = options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
+    this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
+  }
+
+  get need(): number {
+    return this.options.limit - this.items.length;
+  }
+
+  /** Readable share of what was checked so far, smoothed towards the prior. */
+  density(): number {
+    return (this.hits + PRIOR_DENSITY) / (this.scanned + 1);
+  }
+
+  /** ms per checked candidate so far; undefined before the first check. */
+  perItem(): number | undefined {
+    return this.checked > 0 ? this.checkMs / this.checked : undefined;
+  }
+
+  remainingMs(): number {
+    return this.budgetMs - (performance.now() - this.started);
+  }
+
+  /**
+   * Candidates to read next: enough to fill the page at the density seen (plus one, to know
+   * whether more follow), within the scan budget, one read, and the time left.
+   */
+  nextBatch(): number {
+    // The first batch is one page and one row: enough to fill a dense page at once, and a
+    // cheap probe when the subject's rows are elsewhere (then it looks up sooner).
+    let size =
+      this.scanned === 0 ? this.need + 1 : Math.ceil(((this.need + 1) / this.density()) * 1.2);
+    size = Math.min(size, MAX_BATCH, this.maxCandidates - this.scanned);
+    const perItem = this.perItem();
+    if (perItem !== undefined && perItem > 0) {
+      size = Math.min(size, Math.floor(this.remainingMs() / perItem));
+    }
+    return Math.max(0, size);
+  }
+
+  /**
+   * Would bulk-checking fill the page within the rows it may still read, at the density seen?
+   * Only rows count: time running out ends the page short instead. A lookup costs what the
+   * subject can read, which is large exactly when candidates are dense, so slow checks are no
+   * reason to look up.
+   */
+  checkingLooksHopeless(): boolean {
+    return this.need / this.density() > this.maxCandidates - this.scanned;
+  }
+
+  /**
+   * Takes `rows` (read with a request for `asked`) and their answers in order. Returns the
+   * page when it is complete: full, or the candidates ran out.
+   */
+  take(rows: readonly Row[], allowed: readonly boolean[], asked: number): Page<Row> | undefined {
+    for (let i = 0; i < rows.length; i++) {
+      if (!allowed[i]) continue;
+      const row = rows[i] as Row;
+      if (this.items.length < this.options.limit) {
+        this.items.push(row);
+        continue;
+      }
+      // One readable row past a full page: the next page starts right before it (the denied
+      // rows between are not checked again).
+      const before = i > 0 ? this.cursorOf(rows[i - 1] as Row) : this.after;
+      return before === undefined ? { items: this.items } : { items: this.items, next: before };
+    }
+    const last = rows.at(-1);
+    if (rows.length < asked || last === undefined) return { items: this.items };
+    this.after = this.cursorOf(last);
+    if (this.items.length >= this.options.limit) return { items: this.items, next: this.after };
+    return undefined;
+  }
+
+  /** What it has, resuming after the last candidate read (every call reads at least one). */
+  partial(): Page<Row> {
+    return this.after === undefined
+      ? { items: this.items }
+      : { items: this.items, next: this.after };
+  }
+
+  stats(strategy: PageStats["strategy"]): PageStats {
+    return {
+      strategy,
+      scanned: this.scanned,
+      checked: this.checked,
+      lookupFailed: this.lookupFailed,
+    };
+  }
+}
+
+/**
+ * One page of readable rows (see `RequestAuthorizer.page` for the strategy).
+ *
+ * @internal
+ */
+export async function paginate<Row extends PageRow>(
+  access: PageAccess,
+  options: PageOptions<Row>,
+): Promise<{ page: Page<Row>; stats: PageStats }> {
+  const run = new PageRun(options);
+  const strategy = options.strategy ?? "auto";
+  if (strategy === "lookup") {
+    const page = await byLookup(access, run);
+    if (page) return { page, stats: run.stats("lookup") };
+  }
+  for (;;) {
+    const size = run.nextBatch();
+    if (size < 1) return { page: run.partial(), stats: run.stats("check") };
+    const rows = await options.candidates(run.after, size);
+    const allowed = await checkInChunks(access, run, rows);
+    // Rows past the checked ones (time ran out) are not taken: the next page reads them again.
+    const checked = rows.slice(0, allowed.length);
+    run.scanned += checked.length;
+    run.hits += allowed.filter(Boolean).length;
+    const done = run.take(checked, allowed, checked.length < rows.length ? checked.length : size);
+    if (done) return { page: done, stats: run.stats("check") };
+    if (strategy === "auto" && !run.lookupFailed && run.checkingLooksHopeless()) {
+      const page = await byLookup(access, run);
+      if (page) return { page, stats: run.stats("lookup") };
+    }
+  }
+}
+
+/**
+ * The answers for `rows` in calls small enough to stay well inside a call's deadline (a third of
+ * the budget each, at the time per row seen so far), stopping early once the budget is spent:
+ * then fewer answers than rows (at least one call's worth).
+ */
+async function checkInChunks<Row extends PageRow>(
+  access: PageAccess,
+  run: PageRun<Row>,
+  rows: readonly Row[],
+): Promise<boolean[]> {
+  const answers: boolean[] = [];
+  while (answers.length < rows.length) {
+    if (answers.length > 0 && run.remainingMs() <= 0) break;
+    const perItem = run.perItem();
+    const chunk = perItem
+      ? Math.max(MIN_CHUNK, Math.min(MAX_CHUNK, Math.floor(run.budgetMs / 3 / perItem)))
+      : MAX_CHUNK;
+    const ids = rows.slice(answers.length, answers.length + chunk).map((r) => r.id);
+    const t = performance.now();
+    answers.push(...(await access.checkMany(ids)));
+    run.checkMs += performance.now() - t;
+    run.checked += ids.length;
+  }
+  return answers;
+}
+
+/**
+ * The rest of the page by the subject's readable ids pushed into the query. Undefined when the
+ * lookup failed (unavailable, past its deadline, more ids than `limits.lookupIds`): the page
+ * then goes on checking candidates.
+ */
+async function byLookup<Row extends PageRow>(
+  access: PageAccess,
+  run: PageRun<Row>,
+): Promise<Page<Row> | undefined> {
+  let ids: readonly string[] | null;
+  try {
+    ids = await access.lookup();
+  } catch (error) {
+    if (!hasFgacCode(error, "authorization_unavailable", "configuration_error")) throw error;
+    run.lookupFailed = true;
+    return undefined;
+  }
+  const readable = ids === null ? undefined : new Set(ids);
+  if (readable?.size === 0) return { items: run.items };
+  const filter = readable ? { ids: [...readable] } : undefined;
+  // A query that ignores the filter is filtered here, within the scan budget.
+  for (;;) {
+    const asked = Math.min(run.need + 1, MAX_BATCH);
+    if (run.scanned >= run.maxCandidates) return run.partial();
+    const rows = await run.options.candidates(run.after, asked, filter);
+    run.scanned += rows.length;
+    const allowed = rows.map((r) => readable === undefined || readable.has(r.id));
+    const done = run.take(rows, allowed, asked);
+    if (done) return done;
+  }
+}

@@ -1,0 +1,292 @@
+// authz.page: paging to the end returns exactly the readable rows in key order, each once, over
+// random worlds and layouts; the switch between checking candidates and looking up ids.
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AuthorizationUnavailableError,
+  apiKey,
+  type CandidateFilter,
+  ConfigurationError,
+  createAuthorizer,
+  type Page,
+  type PageOptions,
+  type RequestAuthorizer,
+  user,
+} from "../../src/index.js";
+import {
+  agentexSchema,
+  type EmbeddedSpiceDB,
+  startEmbeddedSpiceDB,
+} from "../../src/spicedb/index.js";
+import { type MemoryPort, memoryPort } from "../../src/testing/index.js";
+
+interface Row {
+  id: string;
+  n: number;
+}
+
+/** A table of rows `r0000`... in key order, and the application's keyset query over it. */
+function table(size: number, extra: Row[] = []) {
+  const rows: Row[] = [
+    ...Array.from({ length: size }, (_, n) => ({ id: `r${String(n).padStart(4, "0")}`, n })),
+    ...extra,
+  ].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const reads: Array<{ limit: number; filtered: boolean; rows: number }> = [];
+  const candidates =
+    (honorFilter = true) =>
+    async (after: string | undefined, limit: number, filter?: CandidateFilter) => {
+      const ids = filter && honorFilter ? new Set(filter.ids) : undefined;
+      const out = rows
+        .filter((r) => (after === undefined || r.id > after) && (!ids || ids.has(r.id)))
+        .slice(0, limit);
+      reads.push({ limit, filtered: filter !== undefined, rows: out.length });
+      return out;
+    };
+  return { rows, reads, candidates };
+}
+
+/** A port where `who` may read exactly `readable`. */
+function world(readable: readonly string[]): MemoryPort {
+  const port = memoryPort();
+  for (const id of readable) {
+    port.allow({ subject: user("alice"), resource: { type: "api_key", id }, permission: "read" });
+  }
+  return port;
+}
+
+/** Every page from the start, following `next` (bounded: each page reads at least one row). */
+async function all(
+  authz: RequestAuthorizer,
+  options: Omit<PageOptions<Row>, "after">,
+  maxPages: number,
+): Promise<Array<Page<Row>>> {
+  const pages: Array<Page<Row>> = [];
+  let after: string | undefined;
+  do {
+    const page = await authz.page(apiKey, "read", {
+      ...options,
+      ...(after === undefined ? {} : { after }),
+    });
+    pages.push(page);
+    after = page.next;
+  } while (after !== undefined && pages.length <= maxPages);
+  return pages;
+}
+
+const layouts = ["random", "start", "end", "none", "all"] as const;
+
+function readableOf(size: number, layout: (typeof layouts)[number], share: number, seed: number) {
+  const count = Math.round(size * share);
+  const ids = Array.from({ length: size }, (_, n) => `r${String(n).padStart(4, "0")}`);
+  switch (layout) {
+    case "start":
+      return ids.slice(0, count);
+    case "end":
+      return ids.slice(size - count);
+    case "none":
+      return [];
+    case "all":
+      return ids;
+    default:
+      return ids.filter((_, n) => ((n * 7919 + seed) % 1000) / 1000 < share);
+  }
+}
+
+describe("authz.page", () => {
+  it("paging to the end returns exactly the readable rows, in key order, each once", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          size: fc.integer({ min: 0, max: 300 }),
+          layout: fc.constantFrom(...layouts),
+          share: fc.double({ min: 0, max: 1, noNaN: true }),
+          seed: fc.nat(1000),
+          limit: fc.integer({ min: 1, max: 40 }),
+          maxCandidates: fc.integer({ min: 1, max: 400 }),
+          strategy: fc.constantFrom("auto", "check", "lookup"),
+          honorFilter: fc.boolean(),
+          lookupFails: fc.boolean(),
+        }),
+        async (w) => {
+          const readable = readableOf(w.size, w.layout, w.share, w.seed);
+          const port = world(readable);
+          if (w.lookupFails) port.fail(undefined, { ops: ["lookup"] });
+          const authz = createAuthorizer({ port, retry: false }).forSubject(user("alice"));
+          const t = table(w.size, [{ id: "bad id", n: -1 }]); // never readable
+          const pages = await all(
+            authz,
+            {
+              limit: w.limit,
+              candidates: t.candidates(w.honorFilter),
+              maxCandidates: w.maxCandidates,
+              strategy: w.strategy,
+            },
+            w.size + 2,
+          );
+          expect(pages.at(-1)?.next).toBeUndefined();
+          expect(pages.flatMap((p) => p.items.map((r) => r.id))).toEqual(readable);
+          expect(pages.every((p) => p.items.length <= w.limit)).toBe(true);
+          // Bounded: no call read more candidates than its budget (plus the one-row look-ahead).
+          expect(Math.max(0, ...t.reads.map((r) => r.limit))).toBeLessThanOrEqual(
+            Math.max(w.maxCandidates, w.limit + 1),
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("checks candidates while the subject's rows are dense; no lookup", async () => {
+    const port = world(readableOf(2000, "random", 0.3, 1));
+    const t = table(2000);
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const page = await authz.page(apiKey, "read", { limit: 50, candidates: t.candidates() });
+    expect(page.items).toHaveLength(50);
+    expect(page.next).toBe(page.items.at(-1)?.id);
+    expect(port.callsOf("lookup")).toHaveLength(0);
+    // A few batches, not the whole table.
+    expect(t.reads.reduce((n, r) => n + r.rows, 0)).toBeLessThan(500);
+    expect(t.reads.every((r) => !r.filtered)).toBe(true);
+  });
+
+  it("switches to a lookup pushed into the query when the rows are all further on", async () => {
+    const readable = readableOf(3000, "end", 0.05, 0);
+    const port = world(readable);
+    const t = table(3000);
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const page = await authz.page(apiKey, "read", { limit: 50, candidates: t.candidates() });
+    expect(page.items.map((r) => r.id)).toEqual(readable.slice(0, 50));
+    expect(page.next).toBe(readable[49]);
+    expect(port.callsOf("lookup")).toHaveLength(1);
+    // Candidates were checked once (the first batch), then the query was filtered by id.
+    expect(port.callsOf("checkMany")).toHaveLength(1);
+    expect(t.reads.at(-1)).toMatchObject({ filtered: true, limit: 51 });
+    // Told to, it only checks: it reads on, within its budget, and says where to resume.
+    const checking = await authz.page(apiKey, "read", {
+      limit: 50,
+      candidates: t.candidates(),
+      strategy: "check",
+      maxCandidates: 1000,
+    });
+    expect(checking).toEqual({ items: [], next: "r0999" });
+    expect(port.callsOf("lookup")).toHaveLength(1);
+  });
+
+  it("answers what it has when the lookup fails and the budget runs out: never a 503", async () => {
+    const port = world(["r2999"]).fail(new AuthorizationUnavailableError(), { ops: ["lookup"] });
+    const t = table(3000);
+    const authz = createAuthorizer({ port, retry: false }).forSubject(user("alice"));
+    const page = await authz.page(apiKey, "read", {
+      limit: 10,
+      candidates: t.candidates(),
+      maxCandidates: 400,
+    });
+    expect(page).toEqual({ items: [], next: "r0399" });
+    expect(t.reads.reduce((n, r) => n + r.rows, 0)).toBe(400);
+    const next = await authz.page(apiKey, "read", {
+      limit: 10,
+      after: "r2900",
+      candidates: t.candidates(),
+    });
+    expect(next.items.map((r) => r.id)).toEqual(["r2999"]);
+    expect(next.next).toBeUndefined();
+    // A bulk check that fails is the caller's 503, as with canMany.
+    port.recover().fail(new AuthorizationUnavailableError(), { ops: ["checkMany"] });
+    await expect(
+      authz.page(apiKey, "read", { limit: 10, candidates: t.candidates() }),
+    ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
+  });
+
+  it("a bypass reads rows unfiltered; no subject reads nothing; custom cursors", async () => {
+    const port = memoryPort();
+    const authorizer = createAuthorizer({ port });
+    const t = table(30);
+    const bypass = await authorizer
+      .bypass("reindex")
+      .page(apiKey, "read", { limit: 10, candidates: t.candidates() });
+    expect(bypass.items.map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(bypass.next).toBe("r0009");
+    const before = t.reads.length;
+    expect(
+      await authorizer.forSubject(null).page(apiKey, "read", {
+        limit: 10,
+        candidates: t.candidates(),
+      }),
+    ).toEqual({ items: [] });
+    expect(t.reads).toHaveLength(before);
+    // The cursor is the application's key: here the row number, counted down.
+    const byN = await authorizer.bypass("reindex").page(apiKey, "read", {
+      limit: 3,
+      after: "20",
+      cursor: (row: Row) => String(row.n),
+      candidates: async (after, limit) =>
+        t.rows
+          .filter((r) => r.n < Number(after ?? 99))
+          .reverse()
+          .slice(0, limit),
+    });
+    expect(byN).toEqual({ items: [t.rows[19], t.rows[18], t.rows[17]], next: "17" });
+  });
+
+  it("rejects invalid options when called", async () => {
+    const authz = createAuthorizer({ port: memoryPort() }).forSubject(user("alice"));
+    const candidates = async () => [];
+    for (const bad of [
+      { limit: 0, candidates },
+      { limit: 1001, candidates },
+      { limit: 10 },
+      { limit: 10, candidates, maxCandidates: 0 },
+      { limit: 10, candidates, strategy: "fast" },
+    ]) {
+      await expect(authz.page(apiKey, "read", bad as never)).rejects.toThrow(/^page: /);
+    }
+    await expect(authz.page("Bad Type", "read", { limit: 1, candidates })).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
+  });
+});
+
+describe("authz.page on the embedded SpiceDB", () => {
+  let db: EmbeddedSpiceDB;
+  const keys = Array.from({ length: 400 }, (_, n) => `k${String(n).padStart(3, "0")}`);
+  // alice reads every 9th key and the last 40; bob's own keys are unreadable to her.
+  const alices = new Set(keys.filter((_, n) => n % 9 === 0 || n >= 360));
+  beforeAll(async () => {
+    db = await startEmbeddedSpiceDB({
+      schema: agentexSchema,
+      relationships: [
+        "tenant:acme#member@user:alice",
+        "tenant:acme#member@user:bob",
+        "agent:a1#tenant@tenant:acme",
+        "agent:a1#owner@user:alice",
+        ...keys.flatMap((k) => [
+          `agent_api_key:${k}#parent_agent@agent:a1`,
+          `agent_api_key:${k}#owner@user:${alices.has(k) ? "alice" : "bob"}`,
+        ]),
+      ],
+    });
+  });
+  afterAll(() => db.close());
+
+  it("pages match a full filter by canMany, whatever the strategy", async () => {
+    const authz = createAuthorizer({ port: db.port }).forSubject(user("alice"));
+    const rows = keys.map((id, n) => ({ id, n }));
+    const expected = (
+      await authz.canMany(
+        keys.map((k) => apiKey(k)),
+        "read",
+      )
+    )
+      .map((allowed, n) => (allowed ? keys[n] : undefined))
+      .filter(Boolean);
+    expect(expected).toEqual(keys.filter((k) => alices.has(k)));
+    for (const strategy of ["auto", "check", "lookup"] as const) {
+      const candidates = async (after: string | undefined, limit: number, f?: CandidateFilter) =>
+        rows
+          .filter((r) => (after === undefined || r.id > after) && (!f || f.ids.includes(r.id)))
+          .slice(0, limit);
+      const pages = await all(authz, { limit: 7, candidates, strategy, maxCandidates: 60 }, 500);
+      expect(pages.flatMap((p) => p.items.map((r) => r.id))).toEqual(expected);
+    }
+  });
+});
