@@ -32,7 +32,7 @@ interface Route {
   method: "GET" | "DELETE";
   hidden: string;
   absent: string;
-  /** The floor's window the route's denials use: `type#permissions`. */
+  /** The floor's window the route's denials use: `type#permissions`, `@lookup` (findOrNotFound). */
   key: string;
 }
 
@@ -56,14 +56,14 @@ const ROUTES: Route[] = [
     method: "GET",
     hidden: "/agent_api_keys/name/alice-ci?agent_id=support-bot",
     absent: "/agent_api_keys/name/no-such-name?agent_id=support-bot",
-    key: "api_key#read",
+    key: "api_key#read@lookup",
   },
   {
     name: "DELETE /agent_api_keys/name/:name",
     method: "DELETE",
     hidden: "/agent_api_keys/name/alice-ci?agent_id=support-bot",
     absent: "/agent_api_keys/name/no-such-name?agent_id=support-bot",
-    key: "api_key#delete+read",
+    key: "api_key#delete+read@lookup",
   },
   {
     name: "GET /agent_api_keys?agent_id= (hidden agent)",
@@ -159,7 +159,9 @@ async function run(deps: Deps): Promise<Row[]> {
         const n = await measure(servedOn.port, route);
         const stats = on
           .timingStats()
-          .find((s) => `${s.resourceType}#${s.permission}` === route.key);
+          .find(
+            (s) => `${s.resourceType}#${s.permission}${s.lookup ? "@lookup" : ""}` === route.key,
+          );
         const row: Row = {
           route: route.name,
           framework,

@@ -24,8 +24,9 @@ export interface FindOrNotFoundOptions<T> {
 /**
  * Looks a row up, then checks `permission` on its id: the by-name route's shape. When there
  * is no row it still checks, a placeholder id of the same kind, so an absent row costs the same
- * backend call as a hidden one, and both end in the same 404 (whose timing the authorizer's
- * floor evens out). A found row the subject may not see is that same 404; under
+ * backend call as a hidden one, and both end in the same 404. The authorizer's timing floor
+ * counts from before the lookup (`startedAt`), so whether a row was found does not show in the
+ * time either. A found row the subject may not see is that same 404; under
  * `"unless-readable"`, a found row it can read but not `permission` is a 403.
  *
  * @param authz - the request's authorizer
@@ -51,8 +52,11 @@ export async function findOrNotFound<K extends ResourceKind, T>(
   find: () => Promise<T | null | undefined> | T | null | undefined,
   options: FindOrNotFoundOptions<T> = {},
 ): Promise<T> {
+  // The floor counts from before the lookup: finding a row or not takes different times too.
+  const startedAt = performance.now();
   const message = options.message ?? kind.notFoundMessage;
-  const check = { message, ...(options.collapse ? { collapse: options.collapse } : {}) };
+  const collapse = options.collapse ? { collapse: options.collapse } : {};
+  const check = { message, startedAt, ...collapse };
   const row = await find();
   if (row === null || row === undefined) {
     try {

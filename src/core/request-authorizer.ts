@@ -45,6 +45,14 @@ export interface CheckOrNotFoundOptions {
   message?: string;
   /** Overrides the authorizer's collapse policy for this call. */
   collapse?: CollapsePolicy;
+  /**
+   * When the work this 404 must hide began, as a `performance.now()` time: e.g. before a row
+   * was looked up by name, whose time differs with the row being there or not. A denial then
+   * ends no sooner than the floor counted from it, kept in a window of its own (see
+   * `findOrNotFound`, which passes it). Default: the start of this call.
+   * @throws `ConfigurationError` for a time later than now, or more than a minute ago
+   */
+  startedAt?: number;
 }
 
 /** Options of {@link RequestAuthorizer.authorizedIds}. */
@@ -183,6 +191,18 @@ export type Caller =
 
 type Question = { resource: Resource; permission: string };
 
+/** The start of a guarded call: `startedAt` when given (a `performance.now()` time), else now. */
+function startOf(startedAt: unknown): number {
+  const now = performance.now();
+  if (startedAt === undefined) return now;
+  if (typeof startedAt !== "number" || !(startedAt <= now && startedAt >= now - 60_000)) {
+    throw new ConfigurationError(
+      "checkOrNotFound: startedAt must be a performance.now() time of the last minute",
+    );
+  }
+  return startedAt;
+}
+
 function assertPermission(permission: unknown): asserts permission is string {
   if (!isValidRelationName(permission)) {
     throw new ConfigurationError("invalid permission or relation name");
@@ -233,12 +253,12 @@ export class CallerAuthorizer implements RequestAuthorizer {
     permission: PermissionOf<R>,
     options: CheckOrNotFoundOptions = {},
   ): Promise<void> {
-    const started = performance.now();
+    const started = startOf(options.startedAt);
     const message = options.message ?? notFoundMessageOf(resource);
     const policy = options.collapse ?? this.context.defaultCollapse;
     const readPermission = readPermissionOf(resource);
     const questions = collapseQuestions(policy, permission, readPermission);
-    const timing = this.timingOf(resource, questions);
+    const timing = this.timingOf(resource, questions, options.startedAt !== undefined);
     let answers: boolean[] | undefined;
     try {
       answers = await this.decide(questions.map((p) => ({ resource, permission: p })));
@@ -257,9 +277,13 @@ export class CallerAuthorizer implements RequestAuthorizer {
   }
 
   /** The timing window of a subject's questions about `resource` (none for bypass, anonymous). */
-  private timingOf(resource: Resource, permissions: readonly string[]): TimingWindow | undefined {
+  private timingOf(
+    resource: Resource,
+    permissions: readonly string[],
+    lookup = false,
+  ): TimingWindow | undefined {
     if (this.caller.kind !== "subject" || !isValidTypeName(resource?.type)) return undefined;
-    return this.context.timing?.of(resource.type, permissions);
+    return this.context.timing?.of(resource.type, permissions, lookup);
   }
 
   async authorizedIds<K extends ResourceKind | string>(

@@ -35,6 +35,11 @@ export interface TimingStats {
   resourceType: string;
   /** The permissions asked together, e.g. `"delete+read"` under `"unless-readable"`. */
   permission: string;
+  /**
+   * True for the window of checks that count from the caller's `startedAt` (a lookup before
+   * the check, as `findOrNotFound` does): their latencies include that work.
+   */
+  lookup: boolean;
   /** Latencies in the window. */
   samples: number;
   /** The current floor in ms (capped at `maxDelayMs`). */
@@ -111,6 +116,7 @@ export class TimingWindow {
   constructor(
     readonly resourceType: string,
     readonly permission: string,
+    readonly lookup: boolean,
     private readonly options: Required<TimingOptions>,
     private readonly logger: Logger,
   ) {
@@ -153,6 +159,7 @@ export class TimingWindow {
         fgac: "timing",
         resourceType: this.resourceType,
         permission: this.permission,
+        ...(this.lookup ? { lookup: true } : {}),
         addedMs: Math.round(addedMs * 100) / 100,
       },
       "fgac: denial held to the floor",
@@ -163,6 +170,7 @@ export class TimingWindow {
     return {
       resourceType: this.resourceType,
       permission: this.permission,
+      lookup: this.lookup,
       samples: this.latencies.count,
       floorMs: Math.min(this.latencies.quantile(this.options.percentile), this.options.maxDelayMs),
       denials: this.denials,
@@ -213,13 +221,20 @@ export class DenialTiming {
     };
   }
 
-  /** The window of `resourceType` and the permissions asked together (none past the key cap). */
-  of(resourceType: string, permissions: readonly string[]): TimingWindow | undefined {
+  /**
+   * The window of `resourceType` and the permissions asked together, counted from the call or
+   * (`lookup`) from the caller's earlier start; none past the key cap.
+   */
+  of(
+    resourceType: string,
+    permissions: readonly string[],
+    lookup = false,
+  ): TimingWindow | undefined {
     const permission = permissions.join("+");
-    const key = `${resourceType}#${permission}`;
+    const key = `${resourceType}#${permission}${lookup ? "@lookup" : ""}`;
     let window = this.windows.get(key);
     if (!window && this.windows.size < MAX_KEYS) {
-      window = new TimingWindow(resourceType, permission, this.options, this.logger);
+      window = new TimingWindow(resourceType, permission, lookup, this.options, this.logger);
       this.windows.set(key, window);
     }
     return window;

@@ -21,7 +21,9 @@ const DELAY: Record<string, number> = { hidden: 10, mine: 6, "hidden-agent": 10 
 const delayOf = (id: string) => DELAY[id] ?? 2;
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "performance", "Date"] });
+  vi.useFakeTimers({
+    toFake: ["setTimeout", "clearTimeout", "setImmediate", "performance", "Date"],
+  });
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -103,6 +105,28 @@ describe("denial timing floor", () => {
     await warm(authz, "delete");
     expect(await settleMs(() => authz.checkOrNotFound(apiKey("absent"), "delete"))).toBe(10);
     expect(az.timingStats().map((s) => s.permission)).toEqual(["delete+read"]);
+  });
+
+  it("startedAt: the floor counts from the caller's lookup, in a window of its own", async () => {
+    const { authorizer: az, alice: authz } = await authorizer();
+    // A lookup by name takes 3 ms when the row is there (then the hidden check), 1 ms when not.
+    const byName = async (found: boolean) => {
+      const startedAt = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, found ? 3 : 1));
+      await authz.checkOrNotFound(apiKey(found ? "hidden" : "absent"), "read", { startedAt });
+    };
+    for (let i = 0; i < 20; i++) {
+      await settleMs(() => byName(true));
+      await settleMs(() => byName(false));
+    }
+    expect(await settleMs(() => byName(false))).toBe(13);
+    expect(await settleMs(() => byName(true))).toBe(13);
+    expect(az.timingStats().map((s) => [s.permission, s.lookup, s.floorMs])).toEqual([
+      ["read", true, 13],
+    ]);
+    const later = { startedAt: performance.now() + 1000 };
+    const refused = await settle(() => authz.checkOrNotFound(apiKey("absent"), "read", later));
+    expect(refused.outcome).toBeInstanceOf(ConfigurationError);
   });
 
   it("never adds more than maxDelayMs, and counts the capped denials", async () => {

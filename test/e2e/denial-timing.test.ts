@@ -60,7 +60,7 @@ describe.each([
       expect(Math.abs(p - 0.5), `P = ${p.toFixed(3)}`).toBeLessThan(0.15);
       const [stats] = deps.authorizer
         .timingStats()
-        .filter((s) => s.resourceType === "api_key" && s.permission === "read");
+        .filter((s) => s.resourceType === "api_key" && s.lookup === hidden.includes("/name/"));
       expect(stats?.denials).toBeGreaterThanOrEqual(2 * (WARMUP + PAIRS));
     } finally {
       await served.close();
