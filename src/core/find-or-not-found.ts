@@ -8,10 +8,24 @@ import type { PermissionOf, Resource, ResourceKind } from "./resources.js";
 /**
  * The id checked when no row was found: a valid id of the kind that is never registered, so
  * the check is denied like a hidden resource's. Do not use it as a real id.
+ *
+ * @example
+ * ```ts
+ * if (id === PLACEHOLDER_ID) throw new Error("reserved id");
+ * ```
  */
 export const PLACEHOLDER_ID = "fgac_placeholder_absent";
 
-/** Options of {@link findOrNotFound}. */
+/**
+ * Options of {@link findOrNotFound}.
+ *
+ * @example
+ * ```ts
+ * const row = await findOrNotFound(authz, apiKey, "delete", () => db.byName(name), {
+ *   id: (row) => row.id,
+ * });
+ * ```
+ */
 export interface FindOrNotFoundOptions<T> {
   /** The row's id (default: its `id` property). */
   id?: (row: T) => string;

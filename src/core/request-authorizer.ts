@@ -39,7 +39,14 @@ import {
 import type { Telemetry } from "./telemetry.js";
 import type { DenialTiming, TimingWindow } from "./timing.js";
 
-/** Options of {@link RequestAuthorizer.checkOrNotFound}. */
+/**
+ * Options of {@link RequestAuthorizer.checkOrNotFound}.
+ *
+ * @example
+ * ```ts
+ * await authz.checkOrNotFound(apiKey(id), "delete", { collapse: "always" });
+ * ```
+ */
 export interface CheckOrNotFoundOptions {
   /** The 404 message; default the kind's `notFoundMessage`. Must not contain identifiers. */
   message?: string;
@@ -55,19 +62,41 @@ export interface CheckOrNotFoundOptions {
   startedAt?: number;
 }
 
-/** Options of {@link RequestAuthorizer.authorizedIds}. */
+/**
+ * Options of {@link RequestAuthorizer.authorizedIds}.
+ *
+ * @example
+ * ```ts
+ * const ids = await authz.authorizedIds(apiKey, "read", { parent: agent(agentId) });
+ * ```
+ */
 export interface AuthorizedIdsOptions {
   /** Only resources registered under this parent, e.g. `agent("a1")` for its api keys. */
   parent?: Resource;
 }
 
-/** Options of {@link RequestAuthorizer.register}. */
+/**
+ * Options of {@link RequestAuthorizer.register}.
+ *
+ * @example
+ * ```ts
+ * await authz.register(apiKey(id), { parent: agent(agentId) });
+ * ```
+ */
 export interface RegisterOptions {
   /** The parent the resource lives under (agent for an api key, tenant for an agent). */
   parent?: Resource;
 }
 
-/** The authorization operations of one request, bound to its subject. */
+/**
+ * The authorization operations of one request, bound to its subject.
+ *
+ * @example
+ * ```ts
+ * const authz = authorizer.forSubject(user("alice"));
+ * await authz.checkOrNotFound(apiKey(id), "read");
+ * ```
+ */
 export interface RequestAuthorizer {
   /** True for an authorizer made by `Authorizer.bypass`. */
   readonly bypassed: boolean;

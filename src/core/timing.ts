@@ -29,7 +29,14 @@ export interface TimingOptions {
   maxDelayMs?: number;
 }
 
-/** What {@link Authorizer.timingStats} reports for one kind and permission. */
+/**
+ * What {@link Authorizer.timingStats} reports for one kind and permission.
+ *
+ * @example
+ * ```ts
+ * for (const s of authorizer.timingStats()) console.log(s);
+ * ```
+ */
 export interface TimingStats {
   /** The library-side type, e.g. `"api_key"`. */
   resourceType: string;
