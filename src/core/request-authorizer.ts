@@ -117,7 +117,7 @@ export interface RequestAuthorizer {
   can<R extends Resource>(resource: R, permission: PermissionOf<R>): Promise<boolean>;
   /**
    * One decision per resource, in the same order, in one bulk call to the port instead of one
-   * round trip each (35–43x faster for 100 resources on the embedded SpiceDB; see `bench/`).
+   * round trip each (the measured ratio is in `docs/benchmarks.md`).
    * For flags such as "deletable" on rows already listed; to filter a list, push
    * {@link RequestAuthorizer.authorizedIds} into the query instead.
    * @throws `InvalidIdentifierError` when any resource's id is invalid
