@@ -1,8 +1,9 @@
 // Serves one of the three apps on a Node HTTP server, each the same way: requests Node cannot
 // parse, and requests Hono's Node server refuses, are answered in fgac's error shape too.
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type express from "express";
+import type { FastifyInstance } from "fastify";
 import { answerClientError, requestErrorResponse } from "./http.js";
 import type { Deps } from "./setup.js";
 
@@ -28,30 +29,40 @@ function listen(server: Server, port: number, host: string): Promise<Served> {
   });
 }
 
-/**
- * Starts `framework`'s app over `deps` on `host:port` (port 0: any free port).
- * @param lib - Express only: the Express to use (4 or 5; default the installed one)
- */
-export async function serve(
+/** Where to listen; `lib` (Express only): the Express to use (4 or 5; default the installed one). */
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  lib?: typeof express;
+}
+
+type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** One domain's three apps, each loaded only when served. */
+interface Apps<D> {
+  express: () => Promise<{ createApp(deps: D, lib?: typeof express): RequestListener }>;
+  fastify: () => Promise<{ createApp(deps: D): Promise<FastifyInstance> }>;
+  hono: () => Promise<{ createApp(deps: D): { fetch: FetchHandler } }>;
+}
+
+/** Serves one of a domain's apps the same way whatever the domain. */
+async function serveApp<D>(
+  apps: Apps<D>,
   framework: Framework,
-  deps: Deps,
-  {
-    port = 0,
-    host = "127.0.0.1",
-    lib,
-  }: { port?: number; host?: string; lib?: typeof express } = {},
+  deps: D,
+  { port = 0, host = "127.0.0.1", lib }: ServeOptions,
 ): Promise<Served> {
   if (framework === "express") {
-    const { createApp } = await import("../express/app.js");
+    const { createApp } = await apps.express();
     return listen(createServer(createApp(deps, lib)), port, host);
   }
   if (framework === "fastify") {
-    const { createApp } = await import("../fastify/app.js");
+    const { createApp } = await apps.fastify();
     const app = await createApp(deps);
     await app.listen({ port, host });
     return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
   }
-  const { createApp } = await import("../hono/app.js");
+  const { createApp } = await apps.hono();
   const { getRequestListener } = await import("@hono/node-server");
   const listener = getRequestListener(createApp(deps).fetch, {
     errorHandler: requestErrorResponse,
@@ -59,33 +70,41 @@ export async function serve(
   return listen(createServer(listener), port, host);
 }
 
+/** Starts `framework`'s agentex app over `deps` on `host:port` (port 0: any free port). */
+export function serve(
+  framework: Framework,
+  deps: Deps,
+  options: ServeOptions = {},
+): Promise<Served> {
+  return serveApp(
+    {
+      express: () => import("../express/app.js"),
+      fastify: () => import("../fastify/app.js"),
+      hono: () => import("../hono/app.js"),
+    },
+    framework,
+    deps,
+    options,
+  );
+}
+
 /**
  * Starts the docs example's app (`examples/docs/`) on `framework`, served the same way as
  * {@link serve} serves the agentex one.
  */
-export async function serveDocs(
+export function serveDocs(
   framework: Framework,
   deps: import("../docs/shared/setup.js").DocsDeps,
-  {
-    port = 0,
-    host = "127.0.0.1",
-    lib,
-  }: { port?: number; host?: string; lib?: typeof express } = {},
+  options: ServeOptions = {},
 ): Promise<Served> {
-  if (framework === "express") {
-    const { createApp } = await import("../docs/express/app.js");
-    return listen(createServer(createApp(deps, lib)), port, host);
-  }
-  if (framework === "fastify") {
-    const { createApp } = await import("../docs/fastify/app.js");
-    const app = await createApp(deps);
-    await app.listen({ port, host });
-    return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
-  }
-  const { createApp } = await import("../docs/hono/app.js");
-  const { getRequestListener } = await import("@hono/node-server");
-  const listener = getRequestListener(createApp(deps).fetch, {
-    errorHandler: requestErrorResponse,
-  });
-  return listen(createServer(listener), port, host);
+  return serveApp(
+    {
+      express: () => import("../docs/express/app.js"),
+      fastify: () => import("../docs/fastify/app.js"),
+      hono: () => import("../docs/hono/app.js"),
+    },
+    framework,
+    deps,
+    options,
+  );
 }
