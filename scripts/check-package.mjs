@@ -168,12 +168,23 @@ const sizes = [
   ["fgac/hono + fgac/http", ["fgac/hono", "fgac/http"]],
 ];
 console.log(`${"entry".padEnd(24)}${"minified".padStart(10)}${"gzipped".padStart(10)}`);
+const weights = new Map();
 for (const [label, names] of sizes) {
   const { min, gzip } = await weigh(everything(names));
+  weights.set(label, gzip);
   console.log(`${label.padEnd(24)}${kib(min)}${kib(gzip)}`);
 }
 const edge = await weigh(everything(["fgac/hono", "fgac/http"]), [...peers, "zod", "zod/*"]);
 console.log(`${"  the same without zod".padEnd(24)}${kib(edge.min)}${kib(edge.gzip)}`);
+// zod/mini tree-shakes to the checks fgac uses (~9 KiB here); classic zod is ~90 KiB whatever
+// is used. Fail when the edge pair's zod share grows past what mini can explain: a classic
+// `import { z } from "zod"` (or a named `{ z }` import of zod/mini) slipped in.
+const zodShare = weights.get("fgac/hono + fgac/http") - edge.gzip;
+if (zodShare > 24 * 1024) {
+  throw new Error(
+    `zod adds ${kib(zodShare).trim()} gzipped to fgac/hono + fgac/http: import zod/mini as a namespace, never classic zod`,
+  );
+}
 
 rmSync(work, { recursive: true, force: true });
 console.log("package check passed");

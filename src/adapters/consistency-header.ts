@@ -1,6 +1,6 @@
 // The consistency token a client carries in a request header: read only as "at least as fresh
 // as this token", so a client can never pick a stronger or weaker consistency than that.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { parseOptions } from "../core/options.js";
 import type { Consistency } from "../index.js";
 
@@ -9,7 +9,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 const headerNameSchema = z
   .string({ error: "must be a header name" })
-  .regex(HEADER_NAME, "must be a header name");
+  .check(z.regex(HEADER_NAME, "must be a header name"));
 
 /**
  * @internal Checks the header name when `consistencyFromHeader` is called.

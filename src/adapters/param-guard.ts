@@ -1,6 +1,6 @@
 // The path-parameter guard every adapter's `authorizeParam` runs: its options and their check,
 // and the guard itself, which hands the raw id to the core's checkOrNotFound.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { parseOptions } from "../core/options.js";
 import type {
   CollapsePolicy,
@@ -33,7 +33,7 @@ const NAMES_A_PARAM = "must name a path parameter";
 
 const paramOptionsSchema = z.object(
   {
-    param: z.string({ error: NAMES_A_PARAM }).min(1, NAMES_A_PARAM),
+    param: z.string({ error: NAMES_A_PARAM }).check(z.minLength(1, NAMES_A_PARAM)),
     resource: z.custom<ResourceKind>(
       (value) =>
         typeof value === "function" &&

@@ -1,6 +1,6 @@
 // The per-request authorizer every adapter installs: the middleware options and their check,
 // resolving a request's subject, bypass and consistency, and the error when it is missing.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ConfigurationError, UnauthenticatedError } from "../core/errors.js";
 import { fn, parseOptions, withMethods } from "../core/options.js";
 import { assertSubject } from "../core/resources.js";
@@ -63,8 +63,8 @@ const middlewareOptionsSchema = z.object(
       "must come from createAuthorizer()",
     ),
     subject: fn<SubjectResolver<never>>(),
-    bypass: fn<NonNullable<FgacMiddlewareOptions<never>["bypass"]>>().optional(),
-    consistency: fn<NonNullable<FgacMiddlewareOptions<never>["consistency"]>>().optional(),
+    bypass: z.optional(fn<NonNullable<FgacMiddlewareOptions<never>["bypass"]>>()),
+    consistency: z.optional(fn<NonNullable<FgacMiddlewareOptions<never>["consistency"]>>()),
   },
   { error: "options { authorizer, subject } are required" },
 );

@@ -1,6 +1,6 @@
 // createAuthorizer: the policy layer over a port (deadlines, fail-closed answers, collapse to
 // 404, subject-free logging), handing out one RequestAuthorizer per caller, or a bypass.
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { CollapsePolicy } from "./collapse.js";
 import { ConfigurationError, InvalidConsistencyTokenError } from "./errors.js";
 import {
@@ -143,26 +143,26 @@ const optionsSchema = z.object({
     PORT_METHODS,
     "must implement check, checkMany, lookup, grant, revoke, register and deregister",
   ),
-  logger: withMethods<Logger>(LOGGER_METHODS, "must have info, warn, error and debug").optional(),
-  timeoutMs: z.number().int().positive().max(600_000).optional(),
-  collapse: z.enum(["always", "unless-readable"]).optional(),
-  decisionLogLevel: z.enum(["info", "debug"]).optional(),
-  retry: z
-    .union([
+  logger: z.optional(withMethods<Logger>(LOGGER_METHODS, "must have info, warn, error and debug")),
+  timeoutMs: z.optional(z.number().check(z.int(), z.positive(), z.lte(600_000))),
+  collapse: z.optional(z.enum(["always", "unless-readable"])),
+  decisionLogLevel: z.optional(z.enum(["info", "debug"])),
+  retry: z.optional(
+    z.union([
       z.literal(false),
       z.object({
-        attempts: z.number().int().min(0).max(10).optional(),
-        baseDelayMs: z.number().int().min(0).max(10_000).optional(),
+        attempts: z.optional(z.number().check(z.int(), z.gte(0), z.lte(10))),
+        baseDelayMs: z.optional(z.number().check(z.int(), z.gte(0), z.lte(10_000))),
       }),
-    ])
-    .optional(),
-  timing: timingOptionsSchema.optional(),
-  limits: z
-    .object({
-      checkMany: z.number().int().positive().optional(),
-      lookupIds: z.number().int().positive().optional(),
-    })
-    .optional(),
+    ]),
+  ),
+  timing: z.optional(timingOptionsSchema),
+  limits: z.optional(
+    z.object({
+      checkMany: z.optional(z.number().check(z.int(), z.positive())),
+      lookupIds: z.optional(z.number().check(z.int(), z.positive())),
+    }),
+  ),
 });
 
 const DEFAULT_TIMEOUT_MS = 2000;

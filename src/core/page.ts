@@ -1,6 +1,6 @@
 // Paged authorized lists: one page of the rows a subject may see, in the application's key
 // order, by bulk-checking candidate rows, or by pushing looked-up ids into the query when sparse.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { hasFgacCode } from "./errors.js";
 import { fn, parseOptions } from "./options.js";
 
@@ -129,13 +129,13 @@ const DEFAULT_BUDGET_MS = 1500;
 const PRIOR_DENSITY = 0.5;
 
 const optionsSchema = z.object({
-  limit: z.number().int().min(1).max(1000),
-  after: z.string().optional(),
+  limit: z.number().check(z.int(), z.gte(1), z.lte(1000)),
+  after: z.optional(z.string()),
   candidates: fn<Candidates<PageRow>>(),
-  cursor: fn<(row: PageRow) => string>().optional(),
-  maxCandidates: z.number().int().min(1).max(100_000).optional(),
-  budgetMs: z.number().int().min(1).max(600_000).optional(),
-  strategy: z.enum(["auto", "check", "lookup"]).optional(),
+  cursor: z.optional(fn<(row: PageRow) => string>()),
+  maxCandidates: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100_000))),
+  budgetMs: z.optional(z.number().check(z.int(), z.gte(1), z.lte(600_000))),
+  strategy: z.optional(z.enum(["auto", "check", "lookup"])),
 });
 
 /** @internal Checks `page` options; throws `ConfigurationError` naming each bad one. */

@@ -1,6 +1,6 @@
 // AuthorizationPort, the interface every backend implements, with its request and answer
 // types, the consistency schema and the default relation.
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Resource, Subject } from "./resources.js";
 
 /**
@@ -18,7 +18,10 @@ export function isWellFormedToken(token: unknown): token is string {
 export const consistencySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("minimizeLatency") }),
   z.object({ kind: z.literal("fullyConsistent") }),
-  z.object({ kind: z.literal("atLeastAsFresh"), token: z.string().refine(isWellFormedToken) }),
+  z.object({
+    kind: z.literal("atLeastAsFresh"),
+    token: z.string().check(z.refine(isWellFormedToken)),
+  }),
 ]);
 
 /**

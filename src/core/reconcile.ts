@@ -1,6 +1,6 @@
 // reconcile: compares the database's rows of a kind with the authorization store's
 // registrations, reports both kinds of orphan, and repairs them, safe while the service runs.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ConfigurationError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
@@ -111,15 +111,17 @@ const optionsSchema = z.object({
       typeof r === "function" || (typeof r === "object" && r !== null && Symbol.asyncIterator in r),
     "must be an async iterable of rows, or a function returning one",
   ),
-  fix: z.boolean().optional(),
-  graceMs: z.number().int().min(0).optional(),
-  pageSize: z.number().int().min(1).max(1000).optional(),
-  maxListed: z.number().int().min(0).optional(),
-  logger: withMethods<Logger>(
-    ["info", "warn", "error", "debug"],
-    "must have info, warn, error and debug",
-  ).optional(),
-  signal: z.custom<AbortSignal>((s) => s instanceof AbortSignal).optional(),
+  fix: z.optional(z.boolean()),
+  graceMs: z.optional(z.number().check(z.int(), z.gte(0))),
+  pageSize: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  maxListed: z.optional(z.number().check(z.int(), z.gte(0))),
+  logger: z.optional(
+    withMethods<Logger>(
+      ["info", "warn", "error", "debug"],
+      "must have info, warn, error and debug",
+    ),
+  ),
+  signal: z.optional(z.custom<AbortSignal>((s) => s instanceof AbortSignal)),
 });
 
 const DEFAULT_GRACE_MS = 120_000;

@@ -1,6 +1,6 @@
 // Resources and subjects: defineResource and its typed kinds, defineSubject and the subject
 // factories, and SpiceDB's identifier rules. The kind owns its not-found message.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ConfigurationError, InvalidIdentifierError } from "./errors.js";
 import { parseOptions } from "./options.js";
 
@@ -173,11 +173,11 @@ const NOT_FOUND_MESSAGE = Symbol.for("fgac.notFoundMessage");
 const READ_PERMISSION = Symbol.for("fgac.readPermission");
 const DEFAULT_READ = "read";
 
-const typeSchema = z.string().refine(isValidTypeName, "is not a valid type name");
+const typeSchema = z.string().check(z.refine(isValidTypeName, "is not a valid type name"));
 const optionsSchema = z.object({
-  notFoundMessage: z.string().min(1).max(200).optional(),
-  permissions: z.array(z.string().regex(RELATION_NAME)).readonly().optional(),
-  readPermission: z.string().regex(RELATION_NAME).nullable().optional(),
+  notFoundMessage: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  permissions: z.optional(z.readonly(z.array(z.string().check(z.regex(RELATION_NAME))))),
+  readPermission: z.optional(z.nullable(z.string().check(z.regex(RELATION_NAME)))),
 });
 
 /**

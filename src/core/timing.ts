@@ -1,6 +1,6 @@
 // Denial timing: an adaptive floor under every collapsed 404, so that an absent resource and a
 // hidden one answer after the same time; the latency windows per kind and permission, and their report.
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Logger } from "./logger.js";
 
 /**
@@ -69,9 +69,9 @@ export interface TimingStats {
 export const timingOptionsSchema = z.union([
   z.literal(false),
   z.object({
-    percentile: z.number().min(0.5).max(1).optional(),
-    window: z.number().int().min(16).max(100_000).optional(),
-    maxDelayMs: z.number().min(0).max(60_000).optional(),
+    percentile: z.optional(z.number().check(z.gte(0.5), z.lte(1))),
+    window: z.optional(z.number().check(z.int(), z.gte(16), z.lte(100_000))),
+    maxDelayMs: z.optional(z.number().check(z.gte(0), z.lte(60_000))),
   }),
 ]);
 

@@ -1,6 +1,6 @@
 // httpPort: the AuthorizationPort that calls an agentex-auth-style HTTP service, failing
 // closed on every answer it does not positively understand.
-import { z } from "zod";
+import * as z from "zod/mini";
 import {
   AuthorizationError,
   AuthorizationUnavailableError,
@@ -69,14 +69,14 @@ export interface HttpPortOptions {
 }
 
 const optionsSchema = z.object({
-  baseUrl: z.string().url(),
-  fetch: fn<typeof fetch>().optional(),
-  timeoutMs: z.number().int().positive().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  principal: fn<(s: Subject) => unknown>().optional(),
-  concurrency: z.number().int().min(1).max(256).optional(),
-  basePath: z.string().startsWith("/").optional(),
-  maxResponseBytes: z.number().int().positive().optional(),
+  baseUrl: z.string().check(z.url()),
+  fetch: z.optional(fn<typeof fetch>()),
+  timeoutMs: z.optional(z.number().check(z.int(), z.positive())),
+  headers: z.optional(z.record(z.string(), z.string())),
+  principal: z.optional(fn<(s: Subject) => unknown>()),
+  concurrency: z.optional(z.number().check(z.int(), z.gte(1), z.lte(256))),
+  basePath: z.optional(z.string().check(z.startsWith("/"))),
+  maxResponseBytes: z.optional(z.number().check(z.int(), z.positive())),
 });
 
 function defaultPrincipal(subject: Subject): unknown {

@@ -1,6 +1,6 @@
 // The contract's operations, server side: a body validated and mapped to its port call, planned
 // before it runs so that `authorize` decides on exactly what will run.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { AuthorizationError, isFgacError, toErrorResponse } from "../core/errors.js";
 import type { AuthorizationPort, WriteResult } from "../core/port.js";
 import { assertResource, assertSubject, type Resource, type Subject } from "../core/resources.js";
@@ -22,12 +22,13 @@ import {
 /** @internal A request off the contract: 400 with this (value-free) message. */
 export class BadRequest extends Error {}
 
-const defaultPrincipal = z
-  .object({ type: z.string(), id: z.string(), relation: z.string().optional() })
-  .transform(
+const defaultPrincipal = z.pipe(
+  z.object({ type: z.string(), id: z.string(), relation: z.optional(z.string()) }),
+  z.transform(
     (p): Subject =>
       p.relation ? { type: p.type, id: p.id, relation: p.relation } : { type: p.type, id: p.id },
-  );
+  ),
+);
 
 /** @internal A JSON answer, never cached. */
 export function json(status: number, body: unknown): Response {

@@ -1,6 +1,6 @@
 // agentexPrincipal: agentex's opaque principal (whatever its authentication service answered,
 // `{ user_id, account_id, ... }`) read as the library's subject, a user or a service account.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { parseOptions } from "../core/options.js";
 import { isValidId, isValidTypeName, type Subject } from "../core/resources.js";
 
@@ -31,17 +31,15 @@ export interface AgentexPrincipalOptions {
   serviceAccountType?: string;
 }
 
-const field = z.string().min(1);
-const typeName = z.string().refine(isValidTypeName, "must be a type name");
-const optionsSchema = z
-  .object({
-    userField: field.optional(),
-    serviceAccountField: field.optional(),
-    kindField: field.optional(),
-    userType: typeName.optional(),
-    serviceAccountType: typeName.optional(),
-  })
-  .strict();
+const field = z.string().check(z.minLength(1));
+const typeName = z.string().check(z.refine(isValidTypeName, "must be a type name"));
+const optionsSchema = z.strictObject({
+  userField: z.optional(field),
+  serviceAccountField: z.optional(field),
+  kindField: z.optional(field),
+  userType: z.optional(typeName),
+  serviceAccountType: z.optional(typeName),
+});
 
 /** A principal that names nobody, or names two at once: the handler answers 400. */
 class UnmappablePrincipal extends Error {

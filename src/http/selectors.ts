@@ -1,6 +1,6 @@
 // Selectors SpiceDB cannot hold as object ids (agentex's "run-schedule::{agent}::{id}"), stored
 // reversibly: a valid id as it is, anything else as "=" followed by its UTF-8 in base64.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isValidId } from "../core/resources.js";
 import { TYPE_LEVEL_SELECTOR } from "./wire.js";
 
@@ -40,13 +40,13 @@ export function idToSelector(id: string): string | undefined {
  * @internal A selector the server encodes: any text but the type-level `*`, without control
  * characters, short enough that its encoding is a valid id.
  */
-export const encodableSelector = z
-  .string()
-  .min(1)
-  .refine(
+export const encodableSelector = z.string().check(
+  z.minLength(1),
+  z.refine(
     (s) => s !== TYPE_LEVEL_SELECTOR && !hasControlCharacter(s) && selectorToId(s) !== undefined,
     "must be a selector of at most about 760 bytes, without control characters",
-  );
+  ),
+);
 
 /** True when `s` holds a C0 control character or DEL. */
 function hasControlCharacter(s: string): boolean {

@@ -1,6 +1,6 @@
 // createAuthzHandler: the agentex-auth HTTP contract served over any port, as a fetch
 // handler (Request -> Response) that never echoes its input.
-import { z } from "zod";
+import * as z from "zod/mini";
 import {
   AuthorizationError,
   type ErrorResponse,
@@ -191,13 +191,13 @@ const optionsSchema = z.object({
     (value) => value === "none" || typeof value === "function",
     'must be a function that identifies the caller (a falsy answer is a 401), or "none" to serve every caller without authentication',
   ),
-  authorize: fn<AuthzHandlerOptions["authorize"]>().optional(),
-  basePath: z.string().startsWith("/").optional(),
-  subject: fn<AuthzHandlerOptions["subject"]>().optional(),
-  typeLevel: fn<AuthzHandlerOptions["typeLevel"]>().optional(),
-  defaultParent: fn<AuthzHandlerOptions["defaultParent"]>().optional(),
-  encodeSelectors: z.boolean().optional(),
-  maxBodyBytes: z.number().int().positive().optional(),
+  authorize: z.optional(fn<AuthzHandlerOptions["authorize"]>()),
+  basePath: z.optional(z.string().check(z.startsWith("/"))),
+  subject: z.optional(fn<AuthzHandlerOptions["subject"]>()),
+  typeLevel: z.optional(fn<AuthzHandlerOptions["typeLevel"]>()),
+  defaultParent: z.optional(fn<AuthzHandlerOptions["defaultParent"]>()),
+  encodeSelectors: z.optional(z.boolean()),
+  maxBodyBytes: z.optional(z.number().check(z.int(), z.positive())),
 });
 
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;

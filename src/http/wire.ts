@@ -1,6 +1,6 @@
 // The wire of the agentex-auth HTTP contract: operations, request bodies and answers, as zod
 // schemas shared by the client (httpPort) and the server (createAuthzHandler).
-import { z } from "zod";
+import * as z from "zod/mini";
 import { isValidId, isValidRelationName, isValidTypeName } from "../core/resources.js";
 
 /**
@@ -23,9 +23,11 @@ export const WIRE_OPS = ["check", "grant", "revoke", "register", "deregister", "
  */
 export type WireOp = (typeof WIRE_OPS)[number];
 
-const typeName = z.string().refine(isValidTypeName, "must be a type name");
-const objectId = z.string().refine(isValidId, "must be a valid object id");
-const operation = z.string().refine(isValidRelationName, "must be a permission or relation name");
+const typeName = z.string().check(z.refine(isValidTypeName, "must be a type name"));
+const objectId = z.string().check(z.refine(isValidId, "must be a valid object id"));
+const operation = z
+  .string()
+  .check(z.refine(isValidRelationName, "must be a permission or relation name"));
 
 /**
  * A resource on the wire: `{ type, selector }`, the selector being the object id (`"*"` in a
@@ -113,7 +115,7 @@ export interface WireSearchBody {
 }
 
 /** The principal is the service's business: any JSON value the `principal` mapping produces. */
-const principal = z.unknown().refine((p) => p !== undefined, "is required");
+const principal = z.unknown().check(z.refine((p) => p !== undefined, "is required"));
 
 /**
  * @internal The selector of a type-level check ("may this principal create agents at all?").
@@ -125,13 +127,13 @@ export const TYPE_LEVEL_SELECTOR = "*";
  * @internal The request bodies, per operation, for a server that reads selectors with
  * `selector`: as object ids (the default), or as any text it encodes into one.
  */
-export function wireRequestsFor(selector: z.ZodType<string>) {
+export function wireRequestsFor(selector: z.ZodMiniType<string>) {
   const resource = z.object({ type: typeName, selector });
   const relation = z.object({
     principal,
     resource,
-    relation: operation.optional(),
-    operation: z.string().optional(),
+    relation: z.optional(operation),
+    operation: z.optional(z.string()),
   });
   return {
     check: z.object({
@@ -144,8 +146,8 @@ export function wireRequestsFor(selector: z.ZodType<string>) {
     }),
     grant: relation,
     revoke: relation,
-    register: z.object({ principal, resource, parent: resource.nullable().optional() }),
-    deregister: z.object({ principal: z.unknown().optional(), resource }),
+    register: z.object({ principal, resource, parent: z.optional(z.nullable(resource)) }),
+    deregister: z.object({ principal: z.optional(z.unknown()), resource }),
     search: z.object({ principal, filter_resource: typeName, filter_operation: operation }),
   } as const;
 }
@@ -154,7 +156,7 @@ export function wireRequestsFor(selector: z.ZodType<string>) {
 export const wireRequests = wireRequestsFor(objectId);
 
 /** `success`, when a service sends it, must be exactly `true` (agentex-auth always sends it). */
-const success = z.literal(true).optional();
+const success = z.optional(z.literal(true));
 
 /**
  * The search answer, as agentex-auth and its contract document give it. Either a list,
@@ -171,8 +173,12 @@ const success = z.literal(true).optional();
  * ```
  */
 export const wireSearchAnswer = z.union([
-  z.object({ unscoped: z.literal(true), items: z.array(objectId).max(0).optional(), success }),
-  z.object({ unscoped: z.literal(false).optional(), items: z.array(objectId), success }),
+  z.object({
+    unscoped: z.literal(true),
+    items: z.optional(z.array(objectId).check(z.maxLength(0))),
+    success,
+  }),
+  z.object({ unscoped: z.optional(z.literal(false)), items: z.array(objectId), success }),
 ]);
 
 /**
@@ -184,4 +190,6 @@ export const wireSearchAnswer = z.union([
  * wireWriteAnswer.parse({ success: true, metadata: null }); // no token
  * ```
  */
-export const wireWriteAnswer = z.object({ token: z.string().min(1).optional() }).passthrough();
+export const wireWriteAnswer = z.looseObject({
+  token: z.optional(z.string().check(z.minLength(1))),
+});

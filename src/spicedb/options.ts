@@ -1,7 +1,7 @@
 // What spicedbPort is given: the connection (a client, or an endpoint to connect to) and the
 // options (type map, relations, consistency, deadline, bulk size, caps), with their validation.
 import type { v1 } from "@authzed/authzed-node";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ConfigurationError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import { type Consistency, consistencySchema } from "../core/port.js";
@@ -155,32 +155,28 @@ export interface SpiceDBPortOptions {
   coalesce?: boolean | { windowMs?: number; maxInFlight?: number };
 }
 
-const nameMap = z.record(
-  z.string().refine(isValidTypeName, "invalid type name"),
-  z.string().refine(isValidTypeName, "invalid type name"),
-);
-const relationMap = z.record(
-  z.string().refine(isValidTypeName, "invalid type name"),
-  z.string().refine(isValidRelationName, "invalid relation name"),
-);
+const typeName = z.string().check(z.refine(isValidTypeName, "invalid type name"));
+const relationName = z.string().check(z.refine(isValidRelationName, "invalid relation name"));
+/** An integer from `min` to `max`. */
+const intIn = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 const optionsSchema = z.object({
-  types: nameMap.optional(),
-  ownerRelation: z.string().refine(isValidRelationName, "invalid relation name").optional(),
-  parentRelations: relationMap.optional(),
-  consistency: consistencySchema.optional(),
-  deadlineMs: z.number().int().positive().optional(),
-  bulkChunkSize: z.number().int().min(1).max(1000).optional(),
-  maxParentChildren: z.number().int().min(1).max(999).optional(),
-  maxLookupIds: z.number().int().min(1).max(10_000_000).optional(),
-  coalesce: z
-    .union([
+  types: z.optional(z.record(typeName, typeName)),
+  ownerRelation: z.optional(relationName),
+  parentRelations: z.optional(z.record(typeName, relationName)),
+  consistency: z.optional(consistencySchema),
+  deadlineMs: z.optional(z.int().check(z.positive())),
+  bulkChunkSize: z.optional(intIn(1, 1000)),
+  maxParentChildren: z.optional(intIn(1, 999)),
+  maxLookupIds: z.optional(intIn(1, 10_000_000)),
+  coalesce: z.optional(
+    z.union([
       z.boolean(),
       z.object({
-        windowMs: z.number().min(0).max(10).optional(),
-        maxInFlight: z.number().int().min(1).max(64).optional(),
+        windowMs: z.optional(z.number().check(z.gte(0), z.lte(10))),
+        maxInFlight: z.optional(intIn(1, 64)),
       }),
-    ])
-    .optional(),
+    ]),
+  ),
 });
 const connectionSchema = z.union([
   z.object({
@@ -191,7 +187,11 @@ const connectionSchema = z.union([
         typeof (c as { promises?: unknown }).promises === "object",
     ),
   }),
-  z.object({ endpoint: z.string().min(1), token: z.string(), insecure: z.boolean().optional() }),
+  z.object({
+    endpoint: z.string().check(z.minLength(1)),
+    token: z.string(),
+    insecure: z.optional(z.boolean()),
+  }),
 ]);
 
 /**

@@ -1,6 +1,6 @@
 // memoryPort: an in-memory AuthorizationPort for users' unit tests: deny by default, explicit
 // allow rules, owner and parent edges, every call recorded, failures on demand.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { AuthorizationUnavailableError, ConflictError } from "../core/errors.js";
 import { parseOptions } from "../core/options.js";
 import {
@@ -109,11 +109,11 @@ export interface MemoryPortOptions {
   parentRelations?: Record<string, string>;
 }
 
-const relationName = z.string().refine(isValidRelationName, "must be a relation name");
+const relationName = z.string().check(z.refine(isValidRelationName, "must be a relation name"));
 const optionsSchema = z.object({
-  allow: z.array(z.object({}).passthrough()).optional(),
-  ownerRelation: relationName.optional(),
-  parentRelations: z.record(z.string(), relationName).optional(),
+  allow: z.optional(z.array(z.looseObject({}))),
+  ownerRelation: z.optional(relationName),
+  parentRelations: z.optional(z.record(z.string(), relationName)),
 });
 
 /**

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { fn, parseOptions, withMethods } from "../../src/core/options.js";
 import { ConfigurationError, createAuthorizer, defineResource } from "../../src/index.js";
 import { memoryPort } from "../../src/testing/index.js";
 
 const schema = z.object({
-  timeoutMs: z.number().int().positive().optional(),
-  retry: z.object({ attempts: z.number().int().min(1) }).optional(),
+  timeoutMs: z.optional(z.int().check(z.positive())),
+  retry: z.optional(z.object({ attempts: z.int().check(z.gte(1)) })),
   name: z.string(),
 });
 
@@ -41,6 +41,17 @@ describe("parseOptions", () => {
     expect(problems.some((p) => p.startsWith('"name" '))).toBe(true);
   });
 
+  it("says what is wrong in English without touching zod's global configuration", () => {
+    const error = configurationErrorOf(() =>
+      parseOptions("makeThing", schema, { name: "x", timeoutMs: 0 }),
+    );
+    expect(error.message).toBe('makeThing: "timeoutMs" Too small: expected number to be >0');
+    // zod/mini has no locale of its own: the default would be a bare "Invalid input".
+    expect(schema.safeParse({ name: "x", timeoutMs: 0 }).error?.issues[0]?.message).toBe(
+      "Invalid input",
+    );
+  });
+
   it("a problem with the whole value names no path", () => {
     const error = configurationErrorOf(() => parseOptions("makeThing", schema, "not an object"));
     expect(error.message).toMatch(/^makeThing: [^"]/);
@@ -49,8 +60,8 @@ describe("parseOptions", () => {
 
   it("fn and withMethods accept only functions and objects with every method", () => {
     const options = z.object({
-      onEvent: fn<() => void>().optional(),
-      sink: withMethods<{ write(): void }>(["write"], "must have write").optional(),
+      onEvent: z.optional(fn<() => void>()),
+      sink: z.optional(withMethods<{ write(): void }>(["write"], "must have write")),
     });
     expect(() => parseOptions("f", options, { onEvent: () => {} })).not.toThrow();
     expect(() => parseOptions("f", options, { sink: { write() {} } })).not.toThrow();
