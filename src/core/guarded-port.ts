@@ -129,7 +129,7 @@ export class GuardedPort {
       );
     }
     this.options.telemetry.batch(reqs.length, { "fgac.backend": this.options.backend });
-    return this.call("checkMany", fields, true, async (o) => {
+    return this.call("checkMany", { ...fields, count: reqs.length }, true, async (o) => {
       const answers: boolean[] = [];
       for (let i = 0; i < reqs.length; i += CHECK_CHUNK) {
         const chunk = reqs.slice(i, i + CHECK_CHUNK);

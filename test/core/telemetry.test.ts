@@ -100,6 +100,18 @@ describe("OpenTelemetry", () => {
     );
   });
 
+  it("every bulk check span carries its batch size, the collapse's own included", async () => {
+    spans.reset();
+    const authz = createAuthorizer({ port: db.port, collapse: "unless-readable" }).forSubject(
+      user("alice"),
+    );
+    // A denied delete under "unless-readable" asks delete and read in one bulk check.
+    await expect(authz.checkOrNotFound(apiKey("k-bob"), "delete")).rejects.toThrow();
+    const bulk = spans.getFinishedSpans().filter((s) => s.name === "fgac.check_many");
+    expect(bulk).toHaveLength(1);
+    expect(bulk[0]?.attributes).toMatchObject({ "fgac.batch.size": 2 });
+  });
+
   it("a failed call is an error span and a counted backend error, by code only", async () => {
     spans.reset();
     const port = withOverrides(db.port, {
