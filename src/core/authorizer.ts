@@ -216,6 +216,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     logger,
     defaultCollapse: options.collapse ?? "unless-readable",
     decisionLogLevel: options.decisionLogLevel ?? "info",
+    pageCosts: new Map(),
   } as const;
 
   return {

@@ -77,6 +77,18 @@ export const DEFAULT_RETRY: Required<RetryOptions> = Object.freeze({
   baseDelayMs: 20,
 });
 
+/**
+ * @internal A call its caller gave up on (the `abandon` signal of {@link GuardedPort.lookup}):
+ * not a failure of the backend. Never reaches an application: its caller catches it.
+ */
+export class AbandonedError extends Error {
+  readonly code = "abandoned";
+  constructor() {
+    super("fgac: call abandoned by its caller");
+    this.name = "AbandonedError";
+  }
+}
+
 /** Questions per `checkMany` call to the port: bounds what one backend call holds. */
 const CHECK_CHUNK = 1000;
 
@@ -111,6 +123,11 @@ export class GuardedPort {
     private readonly options: GuardedPortOptions,
   ) {}
 
+  /** The deadline of each call, in ms. */
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
   /** One check; anything but a boolean answer fails closed. */
   async check(req: CheckRequest, fields: CallFields): Promise<boolean> {
     const answer = await this.call("check", fields, true, (o) => this.port.check(req, o));
@@ -143,9 +160,18 @@ export class GuardedPort {
     });
   }
 
-  /** A lookup: `null` (unscoped) or distinct valid ids, at most `limits.lookupIds`. */
-  async lookup(req: LookupRequest, fields: CallFields): Promise<string[] | null> {
-    const ids = await this.call("lookup", fields, true, (o) => this.port.lookup(req, o));
+  /**
+   * A lookup: `null` (unscoped) or distinct valid ids, at most `limits.lookupIds`. When
+   * `abandon` aborts first, the port's work is aborted and the call rejects with
+   * {@link AbandonedError}: the caller gave up on it, so it is neither logged nor counted as a
+   * backend failure.
+   */
+  async lookup(
+    req: LookupRequest,
+    fields: CallFields,
+    abandon?: AbortSignal,
+  ): Promise<string[] | null> {
+    const ids = await this.call("lookup", fields, true, (o) => this.port.lookup(req, o), abandon);
     if (ids === null) return null;
     if (!Array.isArray(ids) || !ids.every(isValidId)) throw this.malformed("lookup", fields);
     const unique = [...new Set(ids)];
@@ -175,15 +201,25 @@ export class GuardedPort {
     fields: CallFields,
     idempotent: boolean,
     fn: (options: CallOptions) => Promise<T>,
+    abandon?: AbortSignal,
   ): Promise<T> {
     const controller = new AbortController();
     const { signal } = controller;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let giveUp: (() => void) | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(new AuthorizationUnavailableError());
         controller.abort(new AuthorizationUnavailableError());
       }, this.options.timeoutMs);
+      if (abandon) {
+        giveUp = () => {
+          reject(new AbandonedError());
+          controller.abort(new AbandonedError());
+        };
+        if (abandon.aborted) giveUp();
+        else abandon.addEventListener("abort", giveUp, { once: true });
+      }
     });
     try {
       return await this.options.telemetry.call(
@@ -206,6 +242,7 @@ export class GuardedPort {
       );
     } finally {
       clearTimeout(timer);
+      if (giveUp) abandon?.removeEventListener("abort", giveUp);
       // Whatever the outcome, nothing of this call may keep running for nobody.
       if (!signal.aborted) controller.abort();
     }
@@ -241,6 +278,7 @@ export class GuardedPort {
   /** The error a failed call throws: only what a port may throw passes; logged by code. */
   private failed(op: string, fields: CallFields, error: unknown): Error {
     if (error === MALFORMED) return this.malformed(op, fields);
+    if (error instanceof AbandonedError) return error;
     // A write the backend refused (a 403 from an authorization service) is a denial of that
     // write; on a read, "forbidden" would escape the collapse policy, so it fails closed.
     const codes = WRITE_OPS.has(op) ? WRITE_ERROR_CODES : PORT_ERROR_CODES;

@@ -2,6 +2,7 @@
 // order, by bulk-checking candidate rows, or by pushing looked-up ids into the query when sparse.
 import * as z from "zod/mini";
 import { hasFgacCode } from "./errors.js";
+import { AbandonedError } from "./guarded-port.js";
 import { fn, parseOptions } from "./options.js";
 
 /**
@@ -106,8 +107,28 @@ export interface Page<Row extends PageRow> {
 export interface PageAccess {
   /** One decision per id, in order (one bulk call). */
   checkMany(ids: readonly string[]): Promise<boolean[]>;
-  /** Every id the subject may read; `null` means unscoped (no filter at all). */
-  lookup(): Promise<readonly string[] | null>;
+  /**
+   * Every id the subject may read; `null` means unscoped (no filter at all). When `abandon`
+   * aborts first, the lookup's work is aborted and it rejects with `AbandonedError`.
+   */
+  lookup(abandon?: AbortSignal): Promise<readonly string[] | null>;
+  /** The deadline of one port call (the authorizer's `timeoutMs`). */
+  readonly callMs: number;
+}
+
+/**
+ * @internal What pages of one resource type and permission have cost in this authorizer, for
+ * any subject: how long a lookup of every readable id took, and how long the page loop took to
+ * fill a page (or would have, when it gave up). Durations only: never an id or an answer, so
+ * nothing here can outlive a revocation.
+ */
+export interface PageCosts {
+  /** Smoothed ms of a lookup (a lower bound when one was abandoned or failed). */
+  lookupMs?: number;
+  /** Smoothed ms of the page loop filling a page. */
+  loopMs?: number;
+  /** Pages asked so far. */
+  pages: number;
 }
 
 /** @internal How the page went, for the log: never ids. */
@@ -121,8 +142,14 @@ export interface PageStats {
 /** Most candidates read at once. */
 const MAX_BATCH = 1000;
 /** Most and fewest candidates in one bulk check (one port call, under one deadline). */
-const MAX_CHUNK = 500;
+const MAX_CHUNK = 1000;
 const MIN_CHUNK = 20;
+/** A bulk check is sized to take at most this share of one call's deadline. */
+const CHUNK_SHARE_OF_DEADLINE = 0.75;
+/** How much more than the expected number of candidates a batch reads, against bad luck. */
+const OVERSHOOT = 1.3;
+/** Weight of the newest duration in {@link PageCosts}. */
+const COST_WEIGHT = 0.3;
 const DEFAULT_MAX_CANDIDATES = 5000;
 const DEFAULT_BUDGET_MS = 1500;
 /** Before any is checked, the page assumes half the candidates readable. */
@@ -190,7 +217,9 @@ class PageRun<Row extends PageRow> {
     // The first batch is one page and one row: enough to fill a dense page at once, and a
     // cheap probe when the subject's rows are elsewhere (then it looks up sooner).
     let size =
-      this.scanned === 0 ? this.need + 1 : Math.ceil(((this.need + 1) / this.density()) * 1.2);
+      this.scanned === 0
+        ? this.need + 1
+        : Math.ceil(((this.need + 1) / this.density()) * OVERSHOOT);
     size = Math.min(size, MAX_BATCH, this.maxCandidates - this.scanned);
     const perItem = this.perItem();
     if (perItem !== undefined && perItem > 0) {
@@ -207,6 +236,17 @@ class PageRun<Row extends PageRow> {
    */
   checkingLooksHopeless(): boolean {
     return this.need / this.density() > this.maxCandidates - this.scanned;
+  }
+
+  /** ms so far. */
+  elapsed(): number {
+    return performance.now() - this.started;
+  }
+
+  /** What the page loop would take to fill the page from here, at the density and pace seen. */
+  loopEstimateMs(): number {
+    const rows = Math.min(this.need / this.density(), this.maxCandidates - this.scanned);
+    return this.elapsed() + rows * (this.perItem() ?? 0);
   }
 
   /**
@@ -258,13 +298,22 @@ class PageRun<Row extends PageRow> {
 export async function paginate<Row extends PageRow>(
   access: PageAccess,
   options: PageOptions<Row>,
+  costs: PageCosts = { pages: 0 },
 ): Promise<{ page: Page<Row>; stats: PageStats }> {
   const run = new PageRun(options);
   const strategy = options.strategy ?? "auto";
+  costs.pages += 1;
   if (strategy === "lookup") {
-    const page = await byLookup(access, run);
+    const page = await byLookup(access, run, costs);
     if (page) return { page, stats: run.stats("lookup") };
+  } else if (strategy === "auto") {
+    const cap = lookupFirstCap(costs);
+    if (cap !== undefined) {
+      const page = await byLookup(access, run, costs, cap);
+      if (page) return { page, stats: run.stats("lookup") };
+    }
   }
+  const loopStarted = run.elapsed();
   for (;;) {
     const size = run.nextBatch();
     if (size < 1) return { page: run.partial(), stats: run.stats("check") };
@@ -275,12 +324,35 @@ export async function paginate<Row extends PageRow>(
     run.scanned += checked.length;
     run.hits += allowed.filter(Boolean).length;
     const done = run.take(checked, allowed, checked.length < rows.length ? checked.length : size);
-    if (done) return { page: done, stats: run.stats("check") };
+    if (done) {
+      costs.loopMs = smooth(costs.loopMs, run.elapsed() - loopStarted);
+      return { page: done, stats: run.stats("check") };
+    }
     if (strategy === "auto" && !run.lookupFailed && run.checkingLooksHopeless()) {
-      const page = await byLookup(access, run);
+      costs.loopMs = smooth(costs.loopMs, run.loopEstimateMs() - loopStarted);
+      const page = await byLookup(access, run, costs);
       if (page) return { page, stats: run.stats("lookup") };
     }
   }
+}
+
+/**
+ * Should "auto" look up first, and for how long at most? Only when lookups of this kind have
+ * been measured, and cost less than the page loop: never to find out, since a backend may go
+ * on computing a lookup it was told to drop (the embedded SpiceDB does), slowing every call
+ * after it. The lookup is abandoned once it has taken what the whole loop takes (a subject who
+ * can read far more than the others), so a wrong guess costs at most one loop's time more.
+ */
+function lookupFirstCap(costs: PageCosts): number | undefined {
+  const { lookupMs, loopMs } = costs;
+  if (lookupMs === undefined || loopMs === undefined || lookupMs >= loopMs) return undefined;
+  return Math.max(1, loopMs);
+}
+
+/** A running average of durations, the newest weighing {@link COST_WEIGHT}. */
+function smooth(previous: number | undefined, ms: number): number {
+  if (previous === undefined || !Number.isFinite(previous)) return ms;
+  return previous + COST_WEIGHT * (ms - previous);
 }
 
 /**
@@ -296,9 +368,14 @@ async function checkInChunks<Row extends PageRow>(
   const answers: boolean[] = [];
   while (answers.length < rows.length) {
     if (answers.length > 0 && run.remainingMs() <= 0) break;
+    // Sized from the time per row seen so far (an overestimate: it carries each call's fixed
+    // cost), so a call stays well inside its deadline.
     const perItem = run.perItem();
     const chunk = perItem
-      ? Math.max(MIN_CHUNK, Math.min(MAX_CHUNK, Math.floor(run.budgetMs / 3 / perItem)))
+      ? Math.max(
+          MIN_CHUNK,
+          Math.min(MAX_CHUNK, Math.floor((access.callMs * CHUNK_SHARE_OF_DEADLINE) / perItem)),
+        )
       : MAX_CHUNK;
     const ids = rows.slice(answers.length, answers.length + chunk).map((r) => r.id);
     const t = performance.now();
@@ -311,21 +388,39 @@ async function checkInChunks<Row extends PageRow>(
 
 /**
  * The rest of the page by the subject's readable ids pushed into the query. Undefined when the
- * lookup failed (unavailable, past its deadline, more ids than `limits.lookupIds`): the page
- * then goes on checking candidates.
+ * lookup failed (unavailable, past its deadline, more ids than `limits.lookupIds`) or took
+ * longer than `capMs`: the page then goes on checking candidates.
  */
 async function byLookup<Row extends PageRow>(
   access: PageAccess,
   run: PageRun<Row>,
+  costs: PageCosts,
+  capMs?: number,
 ): Promise<Page<Row> | undefined> {
   let ids: readonly string[] | null;
+  const started = performance.now();
+  const abandon = capMs === undefined ? undefined : new AbortController();
+  const timer = abandon && setTimeout(() => abandon.abort(), capMs);
   try {
-    ids = await access.lookup();
+    ids = await access.lookup(abandon?.signal);
   } catch (error) {
+    if (error instanceof AbandonedError && capMs !== undefined) {
+      costs.lookupMs = smooth(costs.lookupMs, performance.now() - started);
+      // It would have taken longer than the loop (how much longer is unknown): counted as at
+      // least twice the loop, so noise in the loop's time does not send the next page back to
+      // it. The loop may still fall back to a full lookup if it finds nothing.
+      costs.lookupMs = Math.max(costs.lookupMs, 2 * capMs);
+      return undefined;
+    }
     if (!hasFgacCode(error, "authorization_unavailable", "configuration_error")) throw error;
+    // Past its deadline, or more ids than allowed: no option for this kind until one succeeds.
+    costs.lookupMs = Number.POSITIVE_INFINITY;
     run.lookupFailed = true;
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
+  costs.lookupMs = smooth(costs.lookupMs, performance.now() - started);
   const readable = ids === null ? undefined : new Set(ids);
   if (readable?.size === 0) return { items: run.items };
   const filter = readable ? { ids: [...readable] } : undefined;

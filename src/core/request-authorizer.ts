@@ -18,6 +18,7 @@ import type { Logger } from "./logger.js";
 import {
   type Page,
   type PageAccess,
+  type PageCosts,
   type PageOptions,
   type PageRow,
   paginate,
@@ -164,6 +165,10 @@ export interface RequestAuthorizer {
    *   sparse, or all further on), it looks up the subject's readable ids once
    *   (`authorizedIds`) and pushes them into the query (`filter.ids`); if that lookup fails
    *   (unavailable, past the deadline, too many ids) it goes on checking candidates.
+   * - it remembers, per resource type and permission in this authorizer (any subject), how
+   *   long lookups and checking took; once a finished lookup was cheaper than checking, later
+   *   pages look up first, giving up on a lookup once it has taken what checking takes (a
+   *   subject who can read far more). Durations only: no id or answer is kept.
    * - its work is bounded: at most `maxCandidates` rows read (default 5000) and about
    *   `budgetMs` spent checking (default 1500); past them it answers the rows it has, with a
    *   `next` to resume from. Keep reading while `next` is set; a page may be short.
@@ -210,7 +215,12 @@ export interface AuthorizerContext {
   readonly telemetry: Telemetry;
   /** The floor under collapsed denials; absent when `timing: false`. */
   readonly timing: DenialTiming | undefined;
+  /** What pages have cost, per `type#permission` (durations only; see {@link PageCosts}). */
+  readonly pageCosts: Map<string, PageCosts>;
 }
+
+/** Most `type#permission` entries of {@link AuthorizerContext.pageCosts} kept. */
+const MAX_PAGE_COSTS = 1024;
 
 /** @internal Who a request authorizer acts for. */
 export type Caller =
@@ -371,6 +381,20 @@ export class CallerAuthorizer implements RequestAuthorizer {
     return ids;
   }
 
+  /** This authorizer's costs of pages of `resourceType` and `permission`, made on first use. */
+  private pageCosts(resourceType: string, permission: string): PageCosts {
+    const key = `${resourceType}#${permission}`;
+    const costs = this.context.pageCosts;
+    let entry = costs.get(key);
+    if (entry === undefined) {
+      // Names come from the application's code, so few; a bound all the same.
+      if (costs.size >= MAX_PAGE_COSTS) costs.clear();
+      entry = { pages: 0 };
+      costs.set(key, entry);
+    }
+    return entry;
+  }
+
   async page<K extends ResourceKind | string, Row extends PageRow>(
     kindOrType: K,
     permission: K extends ResourceKind<string, infer P> ? P : string,
@@ -391,9 +415,21 @@ export class CallerAuthorizer implements RequestAuthorizer {
         const of = new Map(valid.map((id, j) => [id, decided[j] === true]));
         return ids.map((id) => of.get(id) === true);
       },
-      lookup: () => this.authorizedIds(resourceType, permission),
+      lookup: (abandon) =>
+        abandon && this.caller.kind === "subject"
+          ? this.context.port.lookup(
+              { subject: this.caller.subject, resourceType, permission, ...this.reads },
+              { resourceType, permission },
+              abandon,
+            )
+          : this.authorizedIds(resourceType, permission),
+      callMs: this.context.port.timeoutMs,
     };
-    const { page, stats } = await paginate(access, options);
+    const { page, stats } = await paginate(
+      access,
+      options,
+      this.pageCosts(resourceType, permission),
+    );
     this.logger[this.context.decisionLogLevel](
       { fgac: "page", resourceType, permission, count: page.items.length, ...stats },
       "fgac: page",

@@ -121,9 +121,12 @@ export function globalTelemetry(): Telemetry {
         return await fn(span);
       } catch (error) {
         outcome = errorType(error);
-        span?.setAttribute("error.type", outcome);
-        span?.setStatus({ code: STATUS_ERROR });
-        errors?.add(1, { "fgac.operation": op, "error.type": outcome });
+        // A call its caller abandoned (a page giving up on a slow lookup) is no backend error.
+        if (outcome !== "abandoned") {
+          span?.setAttribute("error.type", outcome);
+          span?.setStatus({ code: STATUS_ERROR });
+          errors?.add(1, { "fgac.operation": op, "error.type": outcome });
+        }
         throw error;
       } finally {
         span?.setAttribute("fgac.outcome", outcome);

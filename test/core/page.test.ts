@@ -18,7 +18,7 @@ import {
   type EmbeddedSpiceDB,
   startEmbeddedSpiceDB,
 } from "../../src/spicedb/index.js";
-import { type MemoryPort, memoryPort } from "../../src/testing/index.js";
+import { type MemoryPort, memoryPort, recordingLogger } from "../../src/testing/index.js";
 
 interface Row {
   id: string;
@@ -172,6 +172,84 @@ describe("authz.page", () => {
     expect(port.callsOf("lookup")).toHaveLength(1);
   });
 
+  it("learns, per kind and permission, that a lookup pays: later pages look up first", async () => {
+    const readable = readableOf(3000, "end", 0.05, 0);
+    const port = world(readable);
+    const t = table(3000);
+    const authorizer = createAuthorizer({ port });
+    const first = await authorizer
+      .forSubject(user("alice"))
+      .page(apiKey, "read", { limit: 50, candidates: t.candidates() });
+    expect(port.callsOf("checkMany")).toHaveLength(1); // the probe that found nothing
+    // The next request, of the same authorizer, skips the probe: the loop was hopeless here.
+    const second = await authorizer
+      .forSubject(user("alice"))
+      .page(apiKey, "read", { limit: 50, candidates: t.candidates() });
+    expect(second).toEqual(first);
+    expect(port.callsOf("checkMany")).toHaveLength(1);
+    expect(port.callsOf("lookup")).toHaveLength(2);
+    // Another permission, or another authorizer, has learned nothing yet.
+    await createAuthorizer({ port })
+      .forSubject(user("alice"))
+      .page(apiKey, "read", { limit: 50, candidates: t.candidates() });
+    expect(port.callsOf("checkMany")).toHaveLength(2);
+  });
+
+  it("gives up on a first lookup that costs more than checking would: no failure, same page", async () => {
+    // alice reads only the last rows: her first page learns that lookups pay for this kind.
+    const port = world(readableOf(3000, "end", 0.05, 0));
+    const t = table(3000);
+    for (const row of t.rows) {
+      port.allow({
+        subject: user("bob"),
+        resource: { type: "api_key", id: row.id },
+        permission: "read",
+      });
+    }
+    const logger = recordingLogger();
+    const authorizer = createAuthorizer({ port, logger, retry: false });
+    const options = { limit: 20, candidates: t.candidates() };
+    await authorizer.forSubject(user("alice")).page(apiKey, "read", options);
+    expect(port.callsOf("lookup")).toHaveLength(1);
+    // bob can read everything, and his lookup would take long (here: forever). His page looks
+    // up first, gives up once that took what checking takes, and checks: the same page.
+    port.fail(undefined, { ops: ["lookup"], hang: true });
+    const bob = authorizer.forSubject(user("bob"));
+    const started = performance.now();
+    const page = await bob.page(apiKey, "read", options);
+    expect(performance.now() - started).toBeLessThan(1000); // not the 2000 ms deadline
+    expect(page).toEqual({ items: t.rows.slice(0, 20), next: t.rows[19]?.id });
+    expect(port.callsOf("lookup")).toHaveLength(2);
+    expect(logger.entries.filter((e) => e.level === "error" || e.level === "warn")).toEqual([]);
+    // Its cost now counts against lookups: the next pages check without trying again.
+    await bob.page(apiKey, "read", options);
+    expect(port.callsOf("lookup")).toHaveLength(2);
+  });
+
+  it("never looks up first to find out: only a lookup that finished counts", async () => {
+    const port = world(readableOf(500, "random", 0.5, 3));
+    const t = table(500);
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    for (let i = 0; i < 40; i++) {
+      await authz.page(apiKey, "read", { limit: 20, candidates: t.candidates() });
+    }
+    expect(port.callsOf("lookup")).toHaveLength(0);
+    // A lookup that failed (past its deadline, too many ids) is no reason to look up first.
+    const sparse = world(readableOf(3000, "end", 0.05, 0)).fail(undefined, { ops: ["lookup"] });
+    const other = createAuthorizer({ port: sparse, retry: false }).forSubject(user("alice"));
+    const options = { limit: 20, candidates: table(3000).candidates(), maxCandidates: 400 };
+    await other.page(apiKey, "read", options);
+    const before = sparse.calls.length;
+    await other.page(apiKey, "read", options);
+    // The second page probes first (a bulk check), then falls back to the (failing) lookup,
+    // then checks on within its budget.
+    expect(sparse.calls.slice(before).map((c) => c.op)).toEqual([
+      "checkMany",
+      "lookup",
+      "checkMany",
+    ]);
+  });
+
   it("answers what it has when the lookup fails and the budget runs out: never a 503", async () => {
     const port = world(["r2999"]).fail(new AuthorizationUnavailableError(), { ops: ["lookup"] });
     const t = table(3000);
@@ -190,10 +268,12 @@ describe("authz.page", () => {
     });
     expect(next.items.map((r) => r.id)).toEqual(["r2999"]);
     expect(next.next).toBeUndefined();
-    // A bulk check that fails is the caller's 503, as with canMany.
+    // A bulk check that fails is the caller's 503, as with canMany. (A new authorizer: this one
+    // has learned that lookups pay here, and would not check at all.)
     port.recover().fail(new AuthorizationUnavailableError(), { ops: ["checkMany"] });
+    const fresh = createAuthorizer({ port, retry: false }).forSubject(user("alice"));
     await expect(
-      authz.page(apiKey, "read", { limit: 10, candidates: t.candidates() }),
+      fresh.page(apiKey, "read", { limit: 10, candidates: t.candidates() }),
     ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
   });
 

@@ -19,6 +19,7 @@ import {
   user,
 } from "../../src/index.js";
 import type { EmbeddedSpiceDB } from "../../src/spicedb/index.js";
+import { memoryPort } from "../../src/testing/index.js";
 import { startAgentex } from "../support/agentex-world.js";
 import { uid, withOverrides } from "../support/port-contract.js";
 
@@ -133,6 +134,33 @@ describe("OpenTelemetry", () => {
       attributes: { "fgac.operation": "check", "error.type": "authorization_unavailable" },
       value: 1,
     });
+  });
+
+  it("a lookup a page abandons is no error: outcome abandoned, no backend error counted", async () => {
+    spans.reset();
+    // alice reads only the last of 60 rows (her page learns that lookups pay); bob reads all,
+    // and his lookup hangs: his page abandons it and checks.
+    const port = memoryPort();
+    const rows = Array.from({ length: 60 }, (_, n) => ({ id: `k${String(n).padStart(2, "0")}` }));
+    port.allow({ subject: user("alice"), resource: apiKey("k59"), permission: "read" });
+    for (const row of rows) {
+      port.allow({ subject: user("bob"), resource: apiKey(row.id), permission: "read" });
+    }
+    const candidates = (after: string | undefined, limit: number) =>
+      rows.filter((r) => after === undefined || r.id > after).slice(0, limit);
+    const authorizer = createAuthorizer({ port, retry: false });
+    const options = { limit: 1, candidates, maxCandidates: 5 };
+    await authorizer.forSubject(user("alice")).page(apiKey, "read", options);
+    port.fail(undefined, { ops: ["lookup"], hang: true });
+    const page = await authorizer.forSubject(user("bob")).page(apiKey, "read", options);
+    expect(page.items).toEqual([{ id: "k00" }]);
+    expect(port.callsOf("lookup")).toHaveLength(2);
+    const lookups = spans.getFinishedSpans().filter((s) => s.name === "fgac.lookup");
+    expect(lookups.map((s) => s.attributes["fgac.outcome"])).toEqual(["ok", "abandoned"]);
+    expect(lookups[1]?.status.code).not.toBe(2);
+    expect(lookups[1]?.attributes["error.type"]).toBeUndefined();
+    const errors = (await collected()).get("fgac.backend.errors") ?? [];
+    expect(errors.some((p) => p.attributes["fgac.operation"] === "lookup")).toBe(false);
   });
 
   it("metrics: decisions by outcome, call durations, bulk-check sizes", async () => {
