@@ -16,6 +16,7 @@ import {
   checkRequest,
   json,
   jsonBody,
+  listAnswer,
   queryOf,
 } from "../shared/http.js";
 import * as service from "../shared/service.js";
@@ -76,7 +77,7 @@ export function createApp(deps: Deps, lib: typeof express = express): Express {
   );
   app.get(
     "/agent_api_keys",
-    route(async (req) => json(200, await service.listApiKeys(deps, getFgac(req), query(req)))),
+    route(async (req) => listAnswer(await service.listApiKeys(deps, getFgac(req), query(req)))),
   );
   app.get(
     "/agent_api_keys/name/:name",

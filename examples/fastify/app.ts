@@ -15,6 +15,7 @@ import {
   checkRequest,
   json,
   jsonBody,
+  listAnswer,
   queryOf,
 } from "../shared/http.js";
 import * as service from "../shared/service.js";
@@ -99,7 +100,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     ),
   );
   app.get("/agent_api_keys", async (request, reply) =>
-    send(reply, json(200, await service.listApiKeys(deps, getFgac(request), query(request)))),
+    send(reply, listAnswer(await service.listApiKeys(deps, getFgac(request), query(request)))),
   );
   app.get<{ Params: Params }>("/agent_api_keys/name/:name", async (request, reply) =>
     send(

@@ -18,6 +18,7 @@ import {
   checkRequest,
   json,
   jsonBody,
+  listAnswer,
   queryOf,
 } from "../shared/http.js";
 import * as service from "../shared/service.js";
@@ -72,7 +73,7 @@ export function createApp(deps: Deps): Hono<Env> {
     send(json(201, await service.createApiKey(deps, c.var.fgac, await body(c), subject(c)))),
   );
   app.get("/agent_api_keys", async (c) =>
-    send(json(200, await service.listApiKeys(deps, c.var.fgac, query(c)))),
+    send(listAnswer(await service.listApiKeys(deps, c.var.fgac, query(c)))),
   );
   app.get("/agent_api_keys/name/:name", async (c) =>
     send(json(200, await service.getApiKeyByName(deps, c.var.fgac, c.req.param("name"), query(c)))),

@@ -57,6 +57,17 @@ export interface Db {
     limit: number;
     offset: number;
   }): Promise<ApiKeyRow[]>;
+  /**
+   * Keyset: up to `limit` keys with an id after `after` (from the first when `undefined`), in
+   * id order by bytes (`COLLATE "C"`); with `ids`, only those (`id = any(...)`); with
+   * `agentId`, only that agent's keys. What `authz.page` reads as its `candidates`.
+   */
+  apiKeysAfter(opts: {
+    after: string | undefined;
+    limit: number;
+    ids?: readonly string[] | undefined;
+    agentId?: string | undefined;
+  }): Promise<ApiKeyRow[]>;
   deleteApiKey(id: string): Promise<boolean>;
   /**
    * Every agent as `reconcile` reads it (owner, tenant as parent), in id order by bytes, read
@@ -230,6 +241,14 @@ export async function createDb(sql: Sql): Promise<Db> {
         params,
       );
     },
+    async apiKeysAfter({ after, limit, ids, agentId }) {
+      const { clause, params } = keysetWhere(after, ids, "agent_id", agentId);
+      params.push(limit);
+      return run<ApiKeyRow>(
+        `select ${KEY_COLUMNS} from agent_api_keys ${clause} order by id collate "C" limit $${params.length}`,
+        params,
+      );
+    },
     async deleteApiKey(id) {
       const rows = await run<{ id: string }>(
         "delete from agent_api_keys where id = $1 returning id",
@@ -249,6 +268,34 @@ export async function createDb(sql: Sql): Promise<Db> {
     },
     close: () => sql.close(),
   };
+}
+
+/**
+ * The `where` of a keyset query in id order by bytes: ids after `after` (compared as bytes,
+ * as the query orders), only `ids` when given, only the children of `parentId` when given.
+ * The parameters are numbered from `$1`; the caller appends its own after them.
+ */
+export function keysetWhere(
+  after: string | undefined,
+  ids: readonly string[] | undefined,
+  parentColumn: "agent_id" | "folder_id",
+  parentId: string | undefined,
+): { clause: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (after !== undefined) {
+    params.push(after);
+    where.push(`id > $${params.length} collate "C"`);
+  }
+  if (ids !== undefined) {
+    params.push(ids);
+    where.push(`id = any($${params.length})`);
+  }
+  if (parentId !== undefined) {
+    params.push(parentId);
+    where.push(`${parentColumn} = $${params.length}`);
+  }
+  return { clause: where.length ? `where ${where.join(" and ")}` : "", params };
 }
 
 /**

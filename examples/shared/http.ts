@@ -55,6 +55,21 @@ export function json(status: number, value: unknown): Answer {
   };
 }
 
+/** The header of a list's answer that holds the cursor of its next page. */
+export const NEXT_AFTER_HEADER = "x-next-after";
+
+/**
+ * A list's answer: its rows as a JSON array (200, as {@link json}), and, when a next page
+ * follows, that page's cursor in `x-next-after`, percent-encoded as a query value (always a
+ * valid header value): the client sends it back verbatim as `after=<x-next-after>`. No header
+ * on the last page.
+ */
+export function listAnswer(list: { items: readonly unknown[]; next?: string | undefined }): Answer {
+  const answer = json(200, list.items);
+  if (list.next !== undefined) answer.headers[NEXT_AFTER_HEADER] = encodeURIComponent(list.next);
+  return answer;
+}
+
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 const JSON_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
 

@@ -11,7 +11,10 @@ import {
   FgacError,
   findOrNotFound,
   NotFoundError,
+  type Page,
+  type PermissionOf,
   type RequestAuthorizer,
+  type Resource,
   type Subject,
   tenant,
   withAuthorizedIds,
@@ -50,11 +53,18 @@ const text = (max: number) =>
 
 const createAgentBody = z.object({ name: text(255), tenant_id: text(1024) });
 const createKeyBody = z.object({ agent_id: text(2048), name: text(255) });
-const listQuery = z.object({
-  agent_id: text(2048).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  page_number: z.coerce.number().int().min(1).max(1_000_000).default(1),
-});
+const listQuery = z
+  .object({
+    agent_id: text(2048).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    // Absent is page 1; given with `after`, ambiguous (400).
+    page_number: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    // Keyset paging: "" asks for the first page, otherwise the previous page's cursor.
+    after: z.union([z.literal(""), text(2048)]).optional(),
+  })
+  .refine((q) => q.after === undefined || q.page_number === undefined, {
+    path: ["page_number"],
+  });
 const nameQuery = z.object({ agent_id: text(2048).optional() });
 const nameParam = z.object({ name: text(255) });
 
@@ -134,28 +144,68 @@ export async function createApiKey(
 /**
  * GET /agent_api_keys: authorized ids pushed into the SQL; [] answers [] without SQL. With
  * `agent_id`, the lookup is scoped to that agent's keys, so its cost and the SQL's id list
- * follow one agent, not every key the caller can read.
+ * follow one agent, not every key the caller can read. `limit` and `page_number` page by
+ * offset after the filter.
+ *
+ * With `after` (keyset paging, instead of `page_number`: both are a 400): one page by
+ * `authz.page`, over the keys in id order by bytes (`after=` for the first page, then the
+ * previous page's `next`); `next` is set while more pages follow (a page may be short). With
+ * `agent_id`, only that agent's keys are read and checked, once the caller may read the agent:
+ * a hidden agent lists nothing, ending when an absent one would, as the scoped lookup does.
  */
 export async function listApiKeys(
   deps: ServiceDeps,
   authz: RequestAuthorizer,
   query: unknown,
-): Promise<ApiKeyRow[]> {
+): Promise<Page<ApiKeyRow>> {
   const input = parse(listQuery, query);
-  if (input.agent_id !== undefined && !agent.isValidId(input.agent_id)) return [];
+  const agentId = input.agent_id;
+  if (agentId !== undefined && !agent.isValidId(agentId)) return { items: [] };
+  if (input.after !== undefined) {
+    if (agentId !== undefined && !(await sees(authz, agent(agentId), "read"))) {
+      return { items: [] };
+    }
+    return authz.page(apiKey, "read", {
+      limit: input.limit,
+      ...(input.after ? { after: input.after } : {}),
+      candidates: (after, limit, filter) =>
+        deps.db.apiKeysAfter({ after, limit, ids: filter?.ids, agentId }),
+    });
+  }
   const ids = await authz.authorizedIds(
     apiKey,
     "read",
-    input.agent_id !== undefined ? { parent: agent(input.agent_id) } : {},
+    agentId !== undefined ? { parent: agent(agentId) } : {},
   );
-  return withAuthorizedIds(ids, (ids) =>
+  const items = await withAuthorizedIds(ids, (ids) =>
     deps.db.listApiKeys({
       ids,
-      ...(input.agent_id !== undefined ? { agentId: input.agent_id } : {}),
+      ...(agentId !== undefined ? { agentId } : {}),
       limit: input.limit,
-      offset: (input.page_number - 1) * input.limit,
+      offset: ((input.page_number ?? 1) - 1) * input.limit,
     }),
   );
+  return { items };
+}
+
+/**
+ * Whether the caller may see `parent` (its kind's read permission), for a list scoped to it: a
+ * hidden parent answers `false` after the same time as an absent one (the authorizer's denial
+ * floor), as `authorizedIds(..., { parent })` does, so that a keyset page never reads, and
+ * times, the children of a parent the caller cannot see.
+ */
+export async function sees<R extends Resource>(
+  authz: RequestAuthorizer,
+  parent: R,
+  readPermission: PermissionOf<R>,
+): Promise<boolean> {
+  try {
+    await authz.checkOrNotFound(parent, readPermission, { collapse: "always" });
+    return true;
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
 }
 
 /**

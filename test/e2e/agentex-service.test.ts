@@ -6,7 +6,7 @@ import { type Deps, startDeps } from "../../examples/shared/setup.js";
 import type { AuthorizationPort, CollapsePolicy } from "../../src/index.js";
 import { type RecordingLogger, recordingLogger } from "../../src/testing/index.js";
 import { withOverrides } from "../support/port-contract.js";
-import { FRAMEWORKS, type Send } from "./harness.js";
+import { FRAMEWORKS, keysetPages, type Send } from "./harness.js";
 
 const NOT_FOUND = '{"message":"Agent api_key not found.","code":404,"data":null}';
 const AGENT_NOT_FOUND = '{"message":"Agent not found.","code":404,"data":null}';
@@ -341,6 +341,80 @@ for (const { framework, data } of SUITES) {
       expect(scoped.map((p) => p.length)).toEqual([3, 3, 2]);
       expect(scoped.flat().sort()).toEqual([...mine].sort());
       expect((await send("GET", "/agent_api_keys?limit=0", as("alice"))).status).toBe(400);
+    });
+
+    it("GET /agent_api_keys?after= pages by keyset (authz.page) to the end, following x-next-after", async () => {
+      await boot();
+      const mine: string[] = ["key-alice"];
+      for (let i = 0; i < 7; i++) {
+        // Other tenants' keys interleave with alice's in id order (random UUIDs).
+        const a = await send("POST", "/agent_api_keys", {
+          ...as("alice"),
+          body: { agent_id: "support-bot", name: `a${i}` },
+        });
+        mine.push(JSON.parse(a.body).id);
+        const m = await send("POST", "/agent_api_keys", {
+          ...as("mallory"),
+          body: { agent_id: "billing-bot", name: `m${i}` },
+        });
+        expect(m.status).toBe(201);
+      }
+      // Ids are ASCII: UTF-16 order is byte order (COLLATE "C").
+      const inIdOrder = [...mine].sort();
+      // Exactly alice's keys, each once, in id order; full pages but the last, which alone has
+      // no x-next-after.
+      const pages = await keysetPages(send, "/agent_api_keys?limit=3", as("alice"));
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 2]);
+      expect(pages.flat()).toEqual(inIdOrder);
+      // Scoped to one agent: only its keys are read and checked (bob's never shows).
+      const scoped = await keysetPages(
+        send,
+        "/agent_api_keys?agent_id=support-bot&limit=3",
+        as("alice"),
+      );
+      expect(scoped).toEqual(pages);
+      // One page holding everything: no header at all.
+      expect(await keysetPages(send, "/agent_api_keys", as("alice"))).toEqual([inIdOrder]);
+      // A hidden agent, an absent one and an invalid id list nothing, as without `after`.
+      for (const agentId of ["billing-bot", "no-such-agent", "*"]) {
+        const answer = await send("GET", `/agent_api_keys?agent_id=${agentId}&after=`, as("alice"));
+        expect(answer.status).toBe(200);
+        expect(answer.body).toBe("[]");
+        expect(answer.headers["x-next-after"]).toBeUndefined();
+      }
+      const last = await send("GET", `/agent_api_keys?after=${inIdOrder.at(-1)}`, as("alice"));
+      expect(last.body).toBe("[]");
+      expect(last.headers["x-next-after"]).toBeUndefined();
+      // The offset route is unchanged: no header.
+      const offset = await send("GET", "/agent_api_keys?limit=3&page_number=1", as("alice"));
+      expect(offset.headers["x-next-after"]).toBeUndefined();
+      // The pushed-down filter: only the given ids, after the cursor, of the agent.
+      expect(
+        (
+          await db.apiKeysAfter({
+            after: inIdOrder[0],
+            limit: 100,
+            ids: ["key-alice", "key-bob", "key-mallory", inIdOrder[0]!],
+            agentId: "support-bot",
+          })
+        ).map((r) => r.id),
+      ).toEqual(["key-alice", "key-bob"].filter((id) => id > inIdOrder[0]!));
+      // `page_number` with `after` is ambiguous; a bad cursor is refused like any text.
+      for (const query of [
+        "after=&page_number=1",
+        `after=${inIdOrder[0]}&page_number=2`,
+        "after=a%00b",
+        `after=${"x".repeat(2049)}`,
+        "after=a&after=b",
+        "after=&limit=0",
+      ]) {
+        const answer = await send("GET", `/agent_api_keys?${query}`, as("alice"));
+        expect(answer.status, query).toBe(400);
+        expect(answer.headers["x-next-after"]).toBeUndefined();
+      }
+      expect((await send("GET", "/agent_api_keys?after=&page_number=1", as("alice"))).body).toBe(
+        '{"message":"Invalid request: page_number.","code":400,"data":null}',
+      );
     });
 
     it("GET /agent_api_keys: nothing authorized answers [] without running SQL", async () => {

@@ -16,7 +16,7 @@ import {
 import { type RecordingLogger, recordingLogger } from "../../src/testing/index.js";
 import { withOverrides } from "../support/port-contract.js";
 import { DOCS_FRAMEWORKS } from "./docs-harness.js";
-import type { Answer, Send } from "./harness.js";
+import { type Answer, keysetPages, type Send } from "./harness.js";
 
 const DOC_NOT_FOUND = '{"message":"Document not found.","code":404,"data":null}';
 const FOLDER_NOT_FOUND = '{"message":"Folder not found.","code":404,"data":null}';
@@ -235,6 +235,60 @@ for (const framework of DOCS_FRAMEWORKS) {
       expect(pages.map((p) => p.length)).toEqual([2, 2, 0]);
       expect(pages.flat().sort()).toEqual(ids(bob));
       expect((await send("GET", "/documents?limit=0", as("bob"))).status).toBe(400);
+    });
+
+    it("GET /documents?after= pages by keyset (authz.page) to the end, following x-next-after", async () => {
+      await boot();
+      const specs: string[] = ["api-spec"];
+      for (let i = 0; i < 3; i++) {
+        // Documents bob may not view interleave with his in id order (random UUIDs).
+        const a = await send("POST", "/documents", {
+          ...as("alice"),
+          body: { folder_id: "specs", title: `Spec ${i}` },
+        });
+        specs.push(JSON.parse(a.body).id);
+        const m = await send("POST", "/documents", {
+          ...as("mallory"),
+          body: { folder_id: "hr", title: `HR ${i}` },
+        });
+        expect(m.status).toBe(201);
+      }
+      const bobs = [...specs, "eve-notes", "handbook", "roadmap"].sort(); // ASCII: byte order
+      // Exactly what bob may view, each once, in id order; full pages but the last, which alone
+      // has no x-next-after.
+      const pages = await keysetPages(send, "/documents?limit=2", as("bob"));
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 2, 1]);
+      expect(pages.flat()).toEqual(bobs);
+      expect(await keysetPages(send, "/documents", indexer)).toEqual([
+        ["api-spec", "eve-notes", "handbook", "roadmap", ...specs.slice(1)].sort(),
+      ]);
+      // Scoped to one folder: only its documents are read and checked.
+      const scoped = await keysetPages(send, "/documents?folder_id=specs&limit=2", as("bob"));
+      expect(scoped.map((p) => p.length)).toEqual([2, 2]);
+      expect(scoped.flat()).toEqual([...specs].sort());
+      // A folder the caller cannot view lists nothing, as without `after`: carol may edit
+      // api-spec, in specs, but not view specs.
+      expect(await keysetPages(send, "/documents?folder_id=specs", as("carol"))).toEqual([[]]);
+      expect(ids(await send("GET", "/documents?folder_id=specs", as("carol")))).toEqual([]);
+      expect(await keysetPages(send, "/documents", as("carol"))).toEqual([["api-spec"]]);
+      for (const folderId of ["hr", "no-such-folder", "*"])
+        expect(await keysetPages(send, `/documents?folder_id=${folderId}`, as("bob"))).toEqual([
+          [],
+        ]);
+      // The pushed-down filter: only the given ids, after the cursor, of the folder.
+      const filtered = await db.documentsAfter({
+        after: "api-spec",
+        limit: 100,
+        ids: ["api-spec", "eve-notes", "roadmap", "salaries"],
+        folderId: "engineering",
+      });
+      expect(filtered.map((r) => r.id)).toEqual(["eve-notes", "roadmap"]);
+      // `page_number` with `after` is ambiguous (400), so is a bad cursor.
+      for (const query of ["after=&page_number=1", "after=roadmap&page_number=2", "after=%01"]) {
+        const answer = await send("GET", `/documents?${query}`, as("bob"));
+        expect(answer.status, query).toBe(400);
+        expect(answer.headers["x-next-after"]).toBeUndefined();
+      }
     });
 
     it("GET /documents: nothing viewable answers [] without running SQL", async () => {

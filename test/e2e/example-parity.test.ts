@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db, pgliteSql } from "../../examples/shared/db.js";
 import { BODY_LIMIT_BYTES } from "../../examples/shared/http.js";
 import { type Deps, startDeps } from "../../examples/shared/setup.js";
+import { apiKey, user } from "../../src/index.js";
 import type { RawRequest } from "./raw-http.js";
 import { generatedRequest, VOCABULARY } from "./request-arbitraries.js";
 import { expectSame, type Servers, startServers } from "./servers.js";
@@ -149,6 +150,39 @@ describe("the example services answer the same", () => {
     }
     const rows = await db.listApiKeys({ ids: undefined, limit: 100, offset: 0 });
     expect(rows.every((r) => !/\p{Cc}/u.test(r.name))).toBe(true);
+  });
+
+  it("keyset pages (after=): the same rows and x-next-after everywhere; with page_number, 400", async () => {
+    // Two more keys for alice (the first service creates each, the others find its name taken).
+    for (const name of ["paged-1", "paged-2"]) {
+      const body = JSON.stringify({ agent_id: "support-bot", name });
+      expect((await servers.send(post("alice", "/agent_api_keys", body)))[0]?.status).toBe(201);
+    }
+    const seen: string[] = [];
+    let after = "";
+    for (let page = 0; page < 10; page++) {
+      const target = `/agent_api_keys?limit=1&after=${after}`;
+      const answer = expectSame(
+        servers,
+        await servers.send(as("alice", { method: "GET", target })),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.headers["content-type"]).toBe(JSON_TYPE);
+      seen.push(...JSON.parse(answer.body).map((r: { id: string }) => r.id));
+      const next = answer.headers["x-next-after"];
+      if (next === undefined) break;
+      after = next;
+    }
+    const readable = await deps.authorizer.forSubject(user("alice")).authorizedIds(apiKey, "read");
+    expect(readable?.length).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual([...(readable ?? [])].sort()); // ASCII ids: byte order
+    for (const target of [
+      "/agent_api_keys?after=&page_number=1",
+      "/agent_api_keys?page_number=1&after=key-alice",
+      "/agent_api_keys?after=&after=",
+    ]) {
+      await expectEverywhere(as("alice", { method: "GET", target }), 400);
+    }
   });
 
   it("a duplicate key name is 409 with a constant body, and no second row", async () => {

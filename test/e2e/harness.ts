@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { expect } from "vitest";
 import { createApp as createExpressApp } from "../../examples/express/app.js";
 import { createApp as createFastifyApp } from "../../examples/fastify/app.js";
 import { createApp as createHonoApp } from "../../examples/hono/app.js";
@@ -110,3 +111,28 @@ export const FRAMEWORKS: Framework[] = [
     },
   },
 ];
+
+/**
+ * Follows a list's keyset pages from `after=` (the first page) to the end, sending each
+ * `x-next-after` back verbatim as `after`; checks each answer is a 200 JSON array and that the
+ * cursor moves. The ids of each page, in order.
+ */
+export async function keysetPages(send: Send, path: string, init: SendInit = {}) {
+  const pages: string[][] = [];
+  let after = "";
+  for (;;) {
+    const answer = await send(
+      "GET",
+      `${path}${path.includes("?") ? "&" : "?"}after=${after}`,
+      init,
+    );
+    expect(answer.status, answer.body).toBe(200);
+    expect(answer.headers["content-type"]).toBe("application/json; charset=utf-8");
+    pages.push((JSON.parse(answer.body) as Array<{ id: string }>).map((r) => r.id));
+    const next = answer.headers["x-next-after"];
+    if (next === undefined) return pages;
+    expect(next).not.toBe(after);
+    expect(pages.length, "more pages than rows").toBeLessThan(50);
+    after = next;
+  }
+}

@@ -119,7 +119,7 @@ const queryValue: fc.Arbitrary<Part> = fc.oneof(
   { weight: 1, arbitrary: hostileText.map((text) => ({ text, free: text })) },
 );
 const query: fc.Arbitrary<Part[]> = fc
-  .array(fc.tuple(fc.constantFrom("agent_id", "limit", "page_number", "x"), queryValue), {
+  .array(fc.tuple(fc.constantFrom("agent_id", "limit", "page_number", "after", "x"), queryValue), {
     maxLength: 4,
   })
   .chain((pairs) =>

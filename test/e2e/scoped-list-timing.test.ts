@@ -87,3 +87,43 @@ describe.each(["express", "fastify", "hono"] as const)("scoped list on %s", (fra
     }
   }, 120_000);
 });
+
+// The same with keyset paging (`after=`, authz.page): the service checks the agent first, so
+// the hidden agent's keys are never read or bulk-checked.
+describe.each(["express", "fastify", "hono"] as const)("keyset scoped list on %s", (framework) => {
+  it("a hidden agent's keys and an absent agent's: the same bytes, medians within 1.5x", async () => {
+    const served = await serve(framework, deps);
+    const get = async (agentId: string) => {
+      const started = performance.now();
+      const res = await fetch(
+        `http://127.0.0.1:${served.port}/agent_api_keys?agent_id=${agentId}&after=`,
+        { headers: { "x-user-id": "mallory" } },
+      );
+      const body = await res.text();
+      const next = res.headers.get("x-next-after");
+      return { ms: performance.now() - started, status: res.status, body, next };
+    };
+    try {
+      const [hidden, absent] = [await get(HIDDEN), await get(ABSENT)];
+      expect(hidden).toMatchObject({ status: 200, body: "[]", next: null });
+      expect(absent).toMatchObject({ status: 200, body: "[]", next: null });
+      for (let i = 0; i < 20; i++) await Promise.all([get(HIDDEN), get(ABSENT)]); // warm up
+      const times: Record<string, number[]> = { [HIDDEN]: [], [ABSENT]: [] };
+      for (let i = 0; i < PAIRS; i++) {
+        const order = Math.random() < 0.5 ? [HIDDEN, ABSENT] : [ABSENT, HIDDEN];
+        for (const id of order) {
+          const answer = await get(id);
+          expect(answer.body).toBe("[]");
+          times[id]!.push(answer.ms);
+        }
+      }
+      const [h, a] = [median(times[HIDDEN]!), median(times[ABSENT]!)];
+      expect(
+        Math.max(h, a) / Math.min(h, a),
+        `medians ${h.toFixed(2)} vs ${a.toFixed(2)} ms`,
+      ).toBeLessThan(1.5);
+    } finally {
+      await served.close();
+    }
+  }, 120_000);
+});

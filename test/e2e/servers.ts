@@ -42,13 +42,22 @@ export async function startServers(deps: Deps): Promise<Servers> {
   };
 }
 
-/** What must be equal everywhere: status, content type and body bytes (not `date`). */
+/**
+ * What must be equal everywhere: status, content type, a list's next-page cursor
+ * (`x-next-after`) and body bytes (not `date`).
+ */
 export function wire(answer: RawAnswer): {
   status: number;
   type: string | undefined;
+  next: string | undefined;
   body: string;
 } {
-  return { status: answer.status, type: answer.headers["content-type"], body: answer.body };
+  return {
+    status: answer.status,
+    type: answer.headers["content-type"],
+    next: answer.headers["x-next-after"],
+    body: answer.body,
+  };
 }
 
 /** Asserts every answer equals the first on the wire, and returns that first one. */

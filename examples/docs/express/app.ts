@@ -16,6 +16,7 @@ import {
   checkRequest,
   json,
   jsonBody,
+  listAnswer,
   queryOf,
 } from "../../shared/http.js";
 import { document, folder } from "../authz.js";
@@ -73,7 +74,7 @@ export function createApp(deps: DocsDeps, lib: typeof express = express): Expres
   app.get(
     "/documents",
     route(async (req) =>
-      json(200, await service.listDocuments(deps, getFgac(req), queryOf(req.originalUrl))),
+      listAnswer(await service.listDocuments(deps, getFgac(req), queryOf(req.originalUrl))),
     ),
   );
   app.get(

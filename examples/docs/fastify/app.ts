@@ -15,6 +15,7 @@ import {
   checkRequest,
   json,
   jsonBody,
+  listAnswer,
   queryOf,
 } from "../../shared/http.js";
 import { document, folder } from "../authz.js";
@@ -79,8 +80,7 @@ export async function createApp(deps: DocsDeps): Promise<FastifyInstance> {
   app.get("/documents", async (request, reply) =>
     send(
       reply,
-      json(
-        200,
+      listAnswer(
         await service.listDocuments(deps, getFgac(request), queryOf(request.raw.url ?? "")),
       ),
     ),

@@ -18,6 +18,7 @@ import {
   checkRequest,
   json,
   jsonBody,
+  listAnswer,
   queryOf,
 } from "../../shared/http.js";
 import { document, folder } from "../authz.js";
@@ -65,7 +66,7 @@ export function createApp(deps: DocsDeps): Hono<Env> {
     send(json(201, await service.createDocument(deps, c.var.fgac, await body(c)))),
   );
   app.get("/documents", async (c) =>
-    send(json(200, await service.listDocuments(deps, c.var.fgac, queryOf(target(c))))),
+    send(listAnswer(await service.listDocuments(deps, c.var.fgac, queryOf(target(c))))),
   );
   app.get(
     "/documents/:id",

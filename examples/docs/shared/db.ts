@@ -1,6 +1,6 @@
 // The docs example's data layer: folders and documents, the same SQL on PGlite (the default)
 // or a real Postgres (DATABASE_URL), through the agentex example's SQL client.
-import type { Sql } from "../../shared/db.js";
+import { keysetWhere, type Sql } from "../../shared/db.js";
 
 /** A row of folders. */
 export interface FolderRow {
@@ -33,6 +33,17 @@ export interface DocsDb {
     folderId?: string;
     limit: number;
     offset: number;
+  }): Promise<DocumentRow[]>;
+  /**
+   * Keyset: up to `limit` documents with an id after `after` (from the first when
+   * `undefined`), in id order by bytes (`COLLATE "C"`); with `ids`, only those; with
+   * `folderId`, only that folder's documents. What `authz.page` reads as its `candidates`.
+   */
+  documentsAfter(opts: {
+    after: string | undefined;
+    limit: number;
+    ids?: readonly string[] | undefined;
+    folderId?: string | undefined;
   }): Promise<DocumentRow[]>;
   deleteDocument(id: string): Promise<boolean>;
   reset(): Promise<void>;
@@ -107,6 +118,14 @@ export async function createDocsDb(sql: Sql): Promise<DocsDb> {
       const clause = where.length ? `where ${where.join(" and ")}` : "";
       return run<DocumentRow>(
         `select ${DOCUMENT} from documents ${clause} order by created_at, id limit $${params.length - 1} offset $${params.length}`,
+        params,
+      );
+    },
+    async documentsAfter({ after, limit, ids, folderId }) {
+      const { clause, params } = keysetWhere(after, ids, "folder_id", folderId);
+      params.push(limit);
+      return run<DocumentRow>(
+        `select ${DOCUMENT} from documents ${clause} order by id collate "C" limit $${params.length}`,
         params,
       );
     },

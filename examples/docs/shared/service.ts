@@ -6,11 +6,12 @@ import {
   type DualWriteOptions,
   deleteDeregistered,
   NotFoundError,
+  type Page,
   type RequestAuthorizer,
   withAuthorizedIds,
 } from "fgac";
 import { z } from "zod";
-import { BadRequestError } from "../../shared/service.js";
+import { BadRequestError, sees } from "../../shared/service.js";
 import { document, folder } from "../authz.js";
 import type { DocsDb, DocumentRow, FolderRow } from "./db.js";
 
@@ -34,11 +35,18 @@ const text = (max: number) =>
 const createFolderBody = z.object({ name: text(255), parent_id: text(2048).optional() });
 const createDocumentBody = z.object({ folder_id: text(2048), title: text(255) });
 const renameBody = z.object({ title: text(255) });
-const listQuery = z.object({
-  folder_id: text(2048).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  page_number: z.coerce.number().int().min(1).max(1_000_000).default(1),
-});
+const listQuery = z
+  .object({
+    folder_id: text(2048).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    // Absent is page 1; given with `after`, ambiguous (400).
+    page_number: z.coerce.number().int().min(1).max(1_000_000).optional(),
+    // Keyset paging: "" asks for the first page, otherwise the previous page's cursor.
+    after: z.union([z.literal(""), text(2048)]).optional(),
+  })
+  .refine((q) => q.after === undefined || q.page_number === undefined, {
+    path: ["page_number"],
+  });
 
 /** What the routes need. */
 export interface DocsServiceDeps {
@@ -105,26 +113,46 @@ export async function createDocument(
  * GET /documents: the ids the caller may `view` (the kind's read permission: no permission
  * named here) pushed into the SQL; none answers [] without SQL. With `folder_id`, only that
  * folder's documents are looked up, after a check that the caller may view the folder.
+ * `limit` and `page_number` page by offset after the filter.
+ *
+ * With `after` (keyset paging, instead of `page_number`: both are a 400): one page by
+ * `authz.page` on `view`, over the documents in id order by bytes (`after=` for the first
+ * page, then the previous page's `next`); `next` is set while more pages follow (a page may be
+ * short). With `folder_id`, only that folder's documents are read and checked, after the same
+ * check on the folder (a hidden folder lists nothing).
  */
 export async function listDocuments(
   deps: DocsServiceDeps,
   authz: RequestAuthorizer,
   query: unknown,
-): Promise<DocumentRow[]> {
+): Promise<Page<DocumentRow>> {
   const input = parse(listQuery, query);
-  if (input.folder_id !== undefined && !folder.isValidId(input.folder_id)) return [];
+  const folderId = input.folder_id;
+  if (folderId !== undefined && !folder.isValidId(folderId)) return { items: [] };
+  if (input.after !== undefined) {
+    if (folderId !== undefined && !(await sees(authz, folder(folderId), "view"))) {
+      return { items: [] };
+    }
+    return authz.page(document, "view", {
+      limit: input.limit,
+      ...(input.after ? { after: input.after } : {}),
+      candidates: (after, limit, filter) =>
+        deps.db.documentsAfter({ after, limit, ids: filter?.ids, folderId }),
+    });
+  }
   const ids =
-    input.folder_id !== undefined
-      ? await authz.authorizedIds(document, "view", { parent: folder(input.folder_id) })
+    folderId !== undefined
+      ? await authz.authorizedIds(document, "view", { parent: folder(folderId) })
       : await authz.authorizedIds(document);
-  return withAuthorizedIds(ids, (ids) =>
+  const items = await withAuthorizedIds(ids, (ids) =>
     deps.db.listDocuments({
       ids,
-      ...(input.folder_id !== undefined ? { folderId: input.folder_id } : {}),
+      ...(folderId !== undefined ? { folderId } : {}),
       limit: input.limit,
-      offset: (input.page_number - 1) * input.limit,
+      offset: ((input.page_number ?? 1) - 1) * input.limit,
     }),
   );
+  return { items };
 }
 
 /** GET /documents/:id (the route guards `view` on the id first). */
