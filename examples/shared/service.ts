@@ -149,7 +149,8 @@ export async function createApiKey(
  *
  * With `after` (keyset paging, instead of `page_number`: both are a 400): one page by
  * `authz.page`, over the keys in id order by bytes (`after=` for the first page, then the
- * previous page's `next`); `next` is set while more pages follow (a page may be short). With
+ * previous page's `next`, sealed by the authorizer: it names no row); `next` is set while more
+ * pages follow (a page may be short). With
  * `agent_id`, only that agent's keys are read and checked, once the caller may read the agent:
  * a hidden agent lists nothing, ending when an absent one would, as the scoped lookup does.
  */
@@ -168,6 +169,9 @@ export async function listApiKeys(
     return authz.page(apiKey, "read", {
       limit: input.limit,
       ...(input.after ? { after: input.after } : {}),
+      // Under one agent the rows to check are that agent's keys: checking them costs what the
+      // agent holds, where a lookup would list every key the caller can read.
+      ...(agentId !== undefined ? { strategy: "check" as const } : {}),
       candidates: (after, limit, filter) =>
         deps.db.apiKeysAfter({ after, limit, ids: filter?.ids, agentId }),
     });

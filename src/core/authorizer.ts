@@ -1,7 +1,9 @@
 // createAuthorizer: the policy layer over a port (deadlines, fail-closed answers, collapse to
 // 404, subject-free logging), handing out one RequestAuthorizer per caller, or a bypass.
+
 import * as z from "zod/mini";
 import type { CollapsePolicy } from "./collapse.js";
+import { cursorSeal, MIN_CURSOR_KEY } from "./cursor.js";
 import { ConfigurationError, InvalidConsistencyTokenError } from "./errors.js";
 import {
   DEFAULT_LIMITS,
@@ -69,6 +71,15 @@ export interface AuthorizerOptions {
    * {@link Authorizer.timingStats} reports what it costs.
    */
   timing?: TimingOptions | false;
+  /**
+   * The key that seals `authz.page` cursors (at least 32 bytes, or a passphrase of at least 32
+   * characters). A page's `next` is the position it stopped at, often a row the caller may not
+   * read: it goes out encrypted and authenticated (AES-GCM), bound to the resource type and
+   * permission, and any other `after` is refused with `InvalidIdentifierError` (400). Without
+   * it, a random key per authorizer: cursors then work only within this process, so give every
+   * instance of a service the same key (from a secret), or a client's `next` fails on another.
+   */
+  cursorKey?: string | Uint8Array;
 }
 
 /**
@@ -145,6 +156,14 @@ const optionsSchema = z.object({
   ),
   logger: z.optional(withMethods<Logger>(LOGGER_METHODS, "must have info, warn, error and debug")),
   timeoutMs: z.optional(z.number().check(z.int(), z.positive(), z.lte(600_000))),
+  cursorKey: z.optional(
+    z.custom<string | Uint8Array>(
+      (value) =>
+        (typeof value === "string" || value instanceof Uint8Array) &&
+        value.length >= MIN_CURSOR_KEY,
+      `must be at least ${MIN_CURSOR_KEY} characters or bytes`,
+    ),
+  ),
   collapse: z.optional(z.enum(["always", "unless-readable"])),
   decisionLogLevel: z.optional(z.enum(["info", "debug"])),
   retry: z.optional(
@@ -217,6 +236,7 @@ export function createAuthorizer(options: AuthorizerOptions): Authorizer {
     defaultCollapse: options.collapse ?? "unless-readable",
     decisionLogLevel: options.decisionLogLevel ?? "info",
     pageCosts: new Map(),
+    cursors: cursorSeal(options.cursorKey),
   } as const;
 
   return {

@@ -128,6 +128,11 @@ export class GuardedPort {
     return this.options.timeoutMs;
   }
 
+  /** Most questions one `checkMany` may hold (`limits.checkMany`). */
+  get checkManyLimit(): number {
+    return this.options.limits.checkMany;
+  }
+
   /** One check; anything but a boolean answer fails closed. */
   async check(req: CheckRequest, fields: CallFields): Promise<boolean> {
     const answer = await this.call("check", fields, true, (o) => this.port.check(req, o));
@@ -207,6 +212,7 @@ export class GuardedPort {
     const { signal } = controller;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let giveUp: (() => void) | undefined;
+    let abandoned = false;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(new AuthorizationUnavailableError());
@@ -214,6 +220,7 @@ export class GuardedPort {
       }, this.options.timeoutMs);
       if (abandon) {
         giveUp = () => {
+          abandoned = true;
           reject(new AbandonedError());
           controller.abort(new AbandonedError());
         };
@@ -230,6 +237,9 @@ export class GuardedPort {
             this.tries(op, fields, idempotent, signal, fn),
             deadline,
           ]).catch((error: unknown) => {
+            // Only this call's own caller can abandon it: an AbandonedError from anywhere else
+            // (a port sharing another call's work) is a failure like any other.
+            if (abandoned && error instanceof AbandonedError) throw error;
             throw this.failed(op, fields, error);
           });
           if (typeof answer === "boolean")
@@ -278,7 +288,6 @@ export class GuardedPort {
   /** The error a failed call throws: only what a port may throw passes; logged by code. */
   private failed(op: string, fields: CallFields, error: unknown): Error {
     if (error === MALFORMED) return this.malformed(op, fields);
-    if (error instanceof AbandonedError) return error;
     // A write the backend refused (a 403 from an authorization service) is a denial of that
     // write; on a read, "forbidden" would escape the collapse policy, so it fails closed.
     const codes = WRITE_OPS.has(op) ? WRITE_ERROR_CODES : PORT_ERROR_CODES;

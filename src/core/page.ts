@@ -114,6 +114,8 @@ export interface PageAccess {
   lookup(abandon?: AbortSignal): Promise<readonly string[] | null>;
   /** The deadline of one port call (the authorizer's `timeoutMs`). */
   readonly callMs: number;
+  /** Most ids one `checkMany` may hold (the authorizer's `limits.checkMany`). */
+  readonly maxCheck: number;
 }
 
 /**
@@ -129,6 +131,8 @@ export interface PageCosts {
   loopMs?: number;
   /** Pages asked so far. */
   pages: number;
+  /** A page is trying a lookup first: others wait for its outcome rather than pile on. */
+  probing?: boolean;
 }
 
 /** @internal How the page went, for the log: never ids. */
@@ -307,10 +311,15 @@ export async function paginate<Row extends PageRow>(
     const page = await byLookup(access, run, costs);
     if (page) return { page, stats: run.stats("lookup") };
   } else if (strategy === "auto") {
-    const cap = lookupFirstCap(costs);
+    const cap = lookupFirstCap(costs, Math.min(access.callMs * 0.75, run.remainingMs()));
     if (cap !== undefined) {
-      const page = await byLookup(access, run, costs, cap);
-      if (page) return { page, stats: run.stats("lookup") };
+      costs.probing = true;
+      try {
+        const page = await byLookup(access, run, costs, cap);
+        if (page) return { page, stats: run.stats("lookup") };
+      } finally {
+        costs.probing = false;
+      }
     }
   }
   const loopStarted = run.elapsed();
@@ -343,10 +352,13 @@ export async function paginate<Row extends PageRow>(
  * after it. The lookup is abandoned once it has taken what the whole loop takes (a subject who
  * can read far more than the others), so a wrong guess costs at most one loop's time more.
  */
-function lookupFirstCap(costs: PageCosts): number | undefined {
+function lookupFirstCap(costs: PageCosts, withinMs: number): number | undefined {
   const { lookupMs, loopMs } = costs;
-  if (lookupMs === undefined || loopMs === undefined || lookupMs >= loopMs) return undefined;
-  return Math.max(1, loopMs);
+  if (costs.probing || lookupMs === undefined || loopMs === undefined) return undefined;
+  // Never past a call's deadline nor the page's budget: an abandoned lookup is no failure, an
+  // expired one would be.
+  const cap = Math.min(loopMs, withinMs);
+  return lookupMs < cap ? Math.max(1, cap) : undefined;
 }
 
 /** A running average of durations, the newest weighing {@link COST_WEIGHT}. */
@@ -371,12 +383,13 @@ async function checkInChunks<Row extends PageRow>(
     // Sized from the time per row seen so far (an overestimate: it carries each call's fixed
     // cost), so a call stays well inside its deadline.
     const perItem = run.perItem();
+    const most = Math.min(MAX_CHUNK, access.maxCheck);
     const chunk = perItem
       ? Math.max(
-          MIN_CHUNK,
-          Math.min(MAX_CHUNK, Math.floor((access.callMs * CHUNK_SHARE_OF_DEADLINE) / perItem)),
+          Math.min(MIN_CHUNK, most),
+          Math.min(most, Math.floor((access.callMs * CHUNK_SHARE_OF_DEADLINE) / perItem)),
         )
-      : MAX_CHUNK;
+      : most;
     const ids = rows.slice(answers.length, answers.length + chunk).map((r) => r.id);
     const t = performance.now();
     answers.push(...(await access.checkMany(ids)));

@@ -6,6 +6,7 @@ import {
   decideCollapse,
   READ_PERMISSION,
 } from "./collapse.js";
+import type { CursorSeal } from "./cursor.js";
 import {
   AuthorizationError,
   ConfigurationError,
@@ -217,6 +218,8 @@ export interface AuthorizerContext {
   readonly timing: DenialTiming | undefined;
   /** What pages have cost, per `type#permission` (durations only; see {@link PageCosts}). */
   readonly pageCosts: Map<string, PageCosts>;
+  /** Seals the cursors pages hand out, and opens those they are given back. */
+  readonly cursors: CursorSeal;
 }
 
 /** Most `type#permission` entries of {@link AuthorizerContext.pageCosts} kept. */
@@ -405,6 +408,12 @@ export class CallerAuthorizer implements RequestAuthorizer {
     if (!isValidTypeName(resourceType)) throw new ConfigurationError("invalid resource type name");
     assertPermission(permission);
     if (this.caller.kind === "anonymous") return { items: [] };
+    // Cursors go out sealed: a page's `next` is often a row the subject may not read.
+    const scope = `${resourceType}#${permission}`;
+    const after =
+      options.after === undefined
+        ? undefined
+        : await this.context.cursors.open(scope, options.after);
     const access: PageAccess = {
       checkMany: async (ids) => {
         // One guarded call (one deadline); an id no backend could hold is never readable.
@@ -415,26 +424,41 @@ export class CallerAuthorizer implements RequestAuthorizer {
         const of = new Map(valid.map((id, j) => [id, decided[j] === true]));
         return ids.map((id) => of.get(id) === true);
       },
-      lookup: (abandon) =>
-        abandon && this.caller.kind === "subject"
-          ? this.context.port.lookup(
-              { subject: this.caller.subject, resourceType, permission, ...this.reads },
-              { resourceType, permission },
-              abandon,
-            )
-          : this.authorizedIds(resourceType, permission),
+      lookup: async (abandon) => {
+        if (!abandon || this.caller.kind !== "subject") {
+          return this.authorizedIds(resourceType, permission);
+        }
+        // authorizedIds, with a way to give up on it.
+        const ids = await this.context.port.lookup(
+          { subject: this.caller.subject, resourceType, permission, ...this.reads },
+          { resourceType, permission },
+          abandon,
+        );
+        this.logger[this.context.decisionLogLevel](
+          {
+            fgac: "lookup",
+            resourceType,
+            permission,
+            ...(ids === null ? { unscoped: true } : { count: ids.length }),
+          },
+          "fgac: lookup",
+        );
+        return ids;
+      },
       callMs: this.context.port.timeoutMs,
+      maxCheck: this.context.port.checkManyLimit,
     };
     const { page, stats } = await paginate(
       access,
-      options,
+      { ...options, ...(after === undefined ? {} : { after }) },
       this.pageCosts(resourceType, permission),
     );
     this.logger[this.context.decisionLogLevel](
       { fgac: "page", resourceType, permission, count: page.items.length, ...stats },
       "fgac: page",
     );
-    return page;
+    if (page.next === undefined) return { items: page.items };
+    return { items: page.items, next: await this.context.cursors.seal(scope, page.next) };
   }
 
   async grant(resource: Resource, relation?: string): Promise<WriteResult> {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AbandonedError } from "../../src/core/guarded-port.js";
 import {
   AuthorizationError,
   type AuthorizationPort,
@@ -85,6 +86,21 @@ describe("error filter (fail closed)", () => {
         AuthorizationUnavailableError,
       );
     }
+  });
+
+  it("an 'abandoned' error the caller did not ask for is a failure: logged, 503", async () => {
+    // A port sharing one call's work among callers could hand another caller's abandonment on.
+    const logger = recordingLogger();
+    const port = withOverrides(db.port, {
+      lookup: async () => Promise.reject(new AbandonedError()),
+    });
+    const authz = createAuthorizer({ port, logger, retry: false }).forSubject(user("alice"));
+    await expect(authz.authorizedIds(apiKey, "read")).rejects.toBeInstanceOf(
+      AuthorizationUnavailableError,
+    );
+    expect(logger.entries.filter((e) => e.level === "error").map((e) => e.msg)).toEqual([
+      "fgac: lookup failed",
+    ]);
   });
 
   it("any non-library error from the port becomes AuthorizationUnavailableError", async () => {

@@ -2,12 +2,14 @@
 // random worlds and layouts; the switch between checking candidates and looking up ids.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cursorSeal } from "../../src/core/cursor.js";
 import {
   AuthorizationUnavailableError,
   apiKey,
   type CandidateFilter,
   ConfigurationError,
   createAuthorizer,
+  InvalidIdentifierError,
   type Page,
   type PageOptions,
   type RequestAuthorizer,
@@ -19,11 +21,21 @@ import {
   startEmbeddedSpiceDB,
 } from "../../src/spicedb/index.js";
 import { type MemoryPort, memoryPort, recordingLogger } from "../../src/testing/index.js";
+import { withOverrides } from "../support/port-contract.js";
 
 interface Row {
   id: string;
   n: number;
 }
+
+/** The key the tests' authorizers seal cursors with, and a seal to read them back. */
+const cursorKey = "page-test-cursor-key-of-32-chars";
+const seal = cursorSeal(cursorKey);
+/** The position a page's sealed `next` holds (the cursor of the row it stopped at). */
+const opened = (next: string | undefined) =>
+  next === undefined ? Promise.resolve(undefined) : seal.open("api_key#read", next);
+/** `after` for the page that resumes at `cursor`. */
+const sealed = (cursor: string) => seal.seal("api_key#read", cursor);
 
 /** A table of rows `r0000`... in key order, and the application's keyset query over it. */
 function table(size: number, extra: Row[] = []) {
@@ -111,7 +123,9 @@ describe("authz.page", () => {
           const readable = readableOf(w.size, w.layout, w.share, w.seed);
           const port = world(readable);
           if (w.lookupFails) port.fail(undefined, { ops: ["lookup"] });
-          const authz = createAuthorizer({ port, retry: false }).forSubject(user("alice"));
+          const authz = createAuthorizer({ port, cursorKey, retry: false }).forSubject(
+            user("alice"),
+          );
           const t = table(w.size, [{ id: "bad id", n: -1 }]); // never readable
           const pages = await all(
             authz,
@@ -139,10 +153,10 @@ describe("authz.page", () => {
   it("checks candidates while the subject's rows are dense; no lookup", async () => {
     const port = world(readableOf(2000, "random", 0.3, 1));
     const t = table(2000);
-    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const authz = createAuthorizer({ port, cursorKey }).forSubject(user("alice"));
     const page = await authz.page(apiKey, "read", { limit: 50, candidates: t.candidates() });
     expect(page.items).toHaveLength(50);
-    expect(page.next).toBe(page.items.at(-1)?.id);
+    expect(await opened(page.next)).toBe(page.items.at(-1)?.id);
     expect(port.callsOf("lookup")).toHaveLength(0);
     // A few batches, not the whole table.
     expect(t.reads.reduce((n, r) => n + r.rows, 0)).toBeLessThan(500);
@@ -153,10 +167,10 @@ describe("authz.page", () => {
     const readable = readableOf(3000, "end", 0.05, 0);
     const port = world(readable);
     const t = table(3000);
-    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const authz = createAuthorizer({ port, cursorKey }).forSubject(user("alice"));
     const page = await authz.page(apiKey, "read", { limit: 50, candidates: t.candidates() });
     expect(page.items.map((r) => r.id)).toEqual(readable.slice(0, 50));
-    expect(page.next).toBe(readable[49]);
+    expect(await opened(page.next)).toBe(readable[49]);
     expect(port.callsOf("lookup")).toHaveLength(1);
     // Candidates were checked once (the first batch), then the query was filtered by id.
     expect(port.callsOf("checkMany")).toHaveLength(1);
@@ -168,7 +182,8 @@ describe("authz.page", () => {
       strategy: "check",
       maxCandidates: 1000,
     });
-    expect(checking).toEqual({ items: [], next: "r0999" });
+    expect(checking.items).toEqual([]);
+    expect(await opened(checking.next)).toBe("r0999");
     expect(port.callsOf("lookup")).toHaveLength(1);
   });
 
@@ -176,7 +191,7 @@ describe("authz.page", () => {
     const readable = readableOf(3000, "end", 0.05, 0);
     const port = world(readable);
     const t = table(3000);
-    const authorizer = createAuthorizer({ port });
+    const authorizer = createAuthorizer({ port, cursorKey });
     const first = await authorizer
       .forSubject(user("alice"))
       .page(apiKey, "read", { limit: 50, candidates: t.candidates() });
@@ -189,7 +204,7 @@ describe("authz.page", () => {
     expect(port.callsOf("checkMany")).toHaveLength(1);
     expect(port.callsOf("lookup")).toHaveLength(2);
     // Another permission, or another authorizer, has learned nothing yet.
-    await createAuthorizer({ port })
+    await createAuthorizer({ port, cursorKey })
       .forSubject(user("alice"))
       .page(apiKey, "read", { limit: 50, candidates: t.candidates() });
     expect(port.callsOf("checkMany")).toHaveLength(2);
@@ -207,8 +222,15 @@ describe("authz.page", () => {
       });
     }
     const logger = recordingLogger();
-    const authorizer = createAuthorizer({ port, logger, retry: false });
-    const options = { limit: 20, candidates: t.candidates() };
+    // Checking is slow here (15 ms a call): the loop would cost far more than alice's lookup.
+    const slow = withOverrides(port, {
+      checkMany: async (reqs, o) => {
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        return port.checkMany(reqs, o);
+      },
+    });
+    const authorizer = createAuthorizer({ port: slow, cursorKey, logger, retry: false });
+    const options = { limit: 20, candidates: t.candidates(), budgetMs: 300 };
     await authorizer.forSubject(user("alice")).page(apiKey, "read", options);
     expect(port.callsOf("lookup")).toHaveLength(1);
     // bob can read everything, and his lookup would take long (here: forever). His page looks
@@ -218,7 +240,8 @@ describe("authz.page", () => {
     const started = performance.now();
     const page = await bob.page(apiKey, "read", options);
     expect(performance.now() - started).toBeLessThan(1000); // not the 2000 ms deadline
-    expect(page).toEqual({ items: t.rows.slice(0, 20), next: t.rows[19]?.id });
+    expect(page.items).toEqual(t.rows.slice(0, 20));
+    expect(await opened(page.next)).toBe(t.rows[19]?.id);
     expect(port.callsOf("lookup")).toHaveLength(2);
     expect(logger.entries.filter((e) => e.level === "error" || e.level === "warn")).toEqual([]);
     // Its cost now counts against lookups: the next pages check without trying again.
@@ -229,14 +252,16 @@ describe("authz.page", () => {
   it("never looks up first to find out: only a lookup that finished counts", async () => {
     const port = world(readableOf(500, "random", 0.5, 3));
     const t = table(500);
-    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const authz = createAuthorizer({ port, cursorKey }).forSubject(user("alice"));
     for (let i = 0; i < 40; i++) {
       await authz.page(apiKey, "read", { limit: 20, candidates: t.candidates() });
     }
     expect(port.callsOf("lookup")).toHaveLength(0);
     // A lookup that failed (past its deadline, too many ids) is no reason to look up first.
     const sparse = world(readableOf(3000, "end", 0.05, 0)).fail(undefined, { ops: ["lookup"] });
-    const other = createAuthorizer({ port: sparse, retry: false }).forSubject(user("alice"));
+    const other = createAuthorizer({ port: sparse, cursorKey, retry: false }).forSubject(
+      user("alice"),
+    );
     const options = { limit: 20, candidates: table(3000).candidates(), maxCandidates: 400 };
     await other.page(apiKey, "read", options);
     const before = sparse.calls.length;
@@ -253,17 +278,18 @@ describe("authz.page", () => {
   it("answers what it has when the lookup fails and the budget runs out: never a 503", async () => {
     const port = world(["r2999"]).fail(new AuthorizationUnavailableError(), { ops: ["lookup"] });
     const t = table(3000);
-    const authz = createAuthorizer({ port, retry: false }).forSubject(user("alice"));
+    const authz = createAuthorizer({ port, cursorKey, retry: false }).forSubject(user("alice"));
     const page = await authz.page(apiKey, "read", {
       limit: 10,
       candidates: t.candidates(),
       maxCandidates: 400,
     });
-    expect(page).toEqual({ items: [], next: "r0399" });
+    expect(page.items).toEqual([]);
+    expect(await opened(page.next)).toBe("r0399");
     expect(t.reads.reduce((n, r) => n + r.rows, 0)).toBe(400);
     const next = await authz.page(apiKey, "read", {
       limit: 10,
-      after: "r2900",
+      after: await sealed("r2900"),
       candidates: t.candidates(),
     });
     expect(next.items.map((r) => r.id)).toEqual(["r2999"]);
@@ -271,7 +297,7 @@ describe("authz.page", () => {
     // A bulk check that fails is the caller's 503, as with canMany. (A new authorizer: this one
     // has learned that lookups pay here, and would not check at all.)
     port.recover().fail(new AuthorizationUnavailableError(), { ops: ["checkMany"] });
-    const fresh = createAuthorizer({ port, retry: false }).forSubject(user("alice"));
+    const fresh = createAuthorizer({ port, cursorKey, retry: false }).forSubject(user("alice"));
     await expect(
       fresh.page(apiKey, "read", { limit: 10, candidates: t.candidates() }),
     ).rejects.toBeInstanceOf(AuthorizationUnavailableError);
@@ -279,13 +305,13 @@ describe("authz.page", () => {
 
   it("a bypass reads rows unfiltered; no subject reads nothing; custom cursors", async () => {
     const port = memoryPort();
-    const authorizer = createAuthorizer({ port });
+    const authorizer = createAuthorizer({ port, cursorKey });
     const t = table(30);
     const bypass = await authorizer
       .bypass("reindex")
       .page(apiKey, "read", { limit: 10, candidates: t.candidates() });
     expect(bypass.items.map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(bypass.next).toBe("r0009");
+    expect(await opened(bypass.next)).toBe("r0009");
     const before = t.reads.length;
     expect(
       await authorizer.forSubject(null).page(apiKey, "read", {
@@ -297,7 +323,7 @@ describe("authz.page", () => {
     // The cursor is the application's key: here the row number, counted down.
     const byN = await authorizer.bypass("reindex").page(apiKey, "read", {
       limit: 3,
-      after: "20",
+      after: await sealed("20"),
       cursor: (row: Row) => String(row.n),
       candidates: async (after, limit) =>
         t.rows
@@ -305,11 +331,128 @@ describe("authz.page", () => {
           .reverse()
           .slice(0, limit),
     });
-    expect(byN).toEqual({ items: [t.rows[19], t.rows[18], t.rows[17]], next: "17" });
+    expect(byN.items).toEqual([t.rows[19], t.rows[18], t.rows[17]]);
+    expect(await opened(byN.next)).toBe("17");
+  });
+
+  it("seals next: no row's cursor reaches the caller, and only its own cursors come back", async () => {
+    // alice reads every other row: a full page stops right before her next readable row, a
+    // row she cannot read, whose id must not be what she is handed.
+    const t = table(40);
+    const readable = t.rows.filter((r) => r.n % 2 === 0).map((r) => r.id);
+    const port = world(readable);
+    const authz = createAuthorizer({ port, cursorKey }).forSubject(user("alice"));
+    const first = await authz.page(apiKey, "read", { limit: 3, candidates: t.candidates() });
+    expect(first.items.map((r) => r.id)).toEqual(["r0000", "r0002", "r0004"]);
+    expect(await opened(first.next)).toBe("r0005"); // hidden from alice
+    const hidden = t.rows.map((r) => r.id).filter((id) => !readable.includes(id));
+    for (const id of [...hidden, ...readable]) expect(first.next).not.toContain(id);
+    expect(first.next).toMatch(/^c1\.[A-Za-z0-9_-]+$/);
+    // The same position seals the same way (pages of one key compare), and resumes.
+    const again = await authz.page(apiKey, "read", { limit: 3, candidates: t.candidates() });
+    expect(again.next).toBe(first.next);
+    const second = await authz.page(apiKey, "read", {
+      limit: 3,
+      after: first.next as string,
+      candidates: t.candidates(),
+    });
+    expect(second.items.map((r) => r.id)).toEqual(["r0006", "r0008", "r0010"]);
+    // A raw cursor, an altered one, one for another permission or kind, or one sealed under
+    // another key: a 400, never a page.
+    const forDelete = await seal.seal("api_key#delete", "r0005");
+    const forAgent = await seal.seal("agent#read", "r0005");
+    const foreign = await cursorSeal("another-key-another-key-another-k").seal(
+      "api_key#read",
+      "r0005",
+    );
+    const next = first.next as string;
+    const altered = `${next.slice(0, -2)}${next.endsWith("A") ? "B" : "A"}${next.slice(-1)}`;
+    for (const after of ["r0005", "", altered, forDelete, forAgent, foreign, "c1.", "c1.!!"]) {
+      await expect(
+        authz.page(apiKey, "read", { limit: 3, after, candidates: t.candidates() }),
+      ).rejects.toBeInstanceOf(InvalidIdentifierError);
+    }
+    // Another authorizer (another instance of the service) with the same key reads it.
+    const elsewhere = createAuthorizer({ port, cursorKey }).forSubject(user("alice"));
+    expect(
+      (await elsewhere.page(apiKey, "read", { limit: 3, after: next, candidates: t.candidates() }))
+        .items,
+    ).toEqual(second.items);
+    // Without a key, a random one: cursors work in this authorizer only.
+    const own = createAuthorizer({ port }).forSubject(user("alice"));
+    const mine = await own.page(apiKey, "read", { limit: 3, candidates: t.candidates() });
+    expect(
+      (
+        await own.page(apiKey, "read", {
+          limit: 3,
+          after: mine.next as string,
+          candidates: t.candidates(),
+        })
+      ).items,
+    ).toEqual(second.items);
+    await expect(
+      authz.page(apiKey, "read", {
+        limit: 3,
+        after: mine.next as string,
+        candidates: t.candidates(),
+      }),
+    ).rejects.toBeInstanceOf(InvalidIdentifierError);
+    expect(() => createAuthorizer({ port, cursorKey: "short" })).toThrow(/"cursorKey" must be/);
+  });
+
+  it("keeps each bulk check within limits.checkMany", async () => {
+    const t = table(3000);
+    const port = world(readableOf(3000, "random", 0.02, 5));
+    const authz = createAuthorizer({ port, cursorKey, limits: { checkMany: 100 } }).forSubject(
+      user("alice"),
+    );
+    const page = await authz.page(apiKey, "read", {
+      limit: 50,
+      candidates: t.candidates(),
+      strategy: "check",
+    });
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(Math.max(...port.callsOf("checkMany").map((c) => c.req.length))).toBeLessThanOrEqual(
+      100,
+    );
+  });
+
+  it("one page at a time tries a lookup first; the others check meanwhile", async () => {
+    const t = table(3000);
+    const port = world(readableOf(3000, "end", 0.05, 0));
+    for (const row of t.rows) {
+      port.allow({
+        subject: user("bob"),
+        resource: { type: "api_key", id: row.id },
+        permission: "read",
+      });
+    }
+    const logger = recordingLogger();
+    const slow = withOverrides(port, {
+      checkMany: async (reqs, o) => {
+        await new Promise((resolve) => setTimeout(resolve, 15));
+        return port.checkMany(reqs, o);
+      },
+    });
+    const authorizer = createAuthorizer({ port: slow, cursorKey, logger });
+    const options = { limit: 20, candidates: t.candidates(), budgetMs: 300 };
+    const alice = authorizer.forSubject(user("alice"));
+    await alice.page(apiKey, "read", options); // probe, then the lookup: it pays here
+    const checks = port.callsOf("checkMany").length;
+    await alice.page(apiKey, "read", options); // the lookup first, and only
+    expect(port.callsOf("checkMany")).toHaveLength(checks);
+    // Logged as authorizedIds logs a lookup, both times: the count, never the ids.
+    const lookups = logger.entries.filter((e) => e.msg === "fgac: lookup");
+    expect(lookups.map((e) => e.obj["count"])).toEqual([150, 150]);
+    port.fail(undefined, { ops: ["lookup"], hang: true });
+    const bob = authorizer.forSubject(user("bob"));
+    const pages = await Promise.all([1, 2, 3, 4].map(() => bob.page(apiKey, "read", options)));
+    for (const page of pages) expect(page.items).toEqual(t.rows.slice(0, 20));
+    expect(port.callsOf("lookup")).toHaveLength(3); // alice's two, and one of bob's four
   });
 
   it("rejects invalid options when called", async () => {
-    const authz = createAuthorizer({ port: memoryPort() }).forSubject(user("alice"));
+    const authz = createAuthorizer({ port: memoryPort(), cursorKey }).forSubject(user("alice"));
     const candidates = async () => [];
     for (const bad of [
       { limit: 0, candidates },

@@ -382,9 +382,18 @@ for (const { framework, data } of SUITES) {
         expect(answer.body).toBe("[]");
         expect(answer.headers["x-next-after"]).toBeUndefined();
       }
-      const last = await send("GET", `/agent_api_keys?after=${inIdOrder.at(-1)}`, as("alice"));
-      expect(last.body).toBe("[]");
-      expect(last.headers["x-next-after"]).toBeUndefined();
+      // x-next-after is sealed: it names no key (often the one it stops at is mallory's), and
+      // a key's id as `after` is a 400 with a constant body.
+      const rows = await deps.db.listApiKeys({ ids: undefined, limit: 100, offset: 0 });
+      const first = await send("GET", "/agent_api_keys?limit=1&after=", as("alice"));
+      const next = first.headers["x-next-after"];
+      expect(next).toMatch(/^c1\.[A-Za-z0-9_-]+$/);
+      for (const row of rows) {
+        expect(next).not.toContain(row.id);
+        const raw = await send("GET", `/agent_api_keys?after=${row.id}`, as("alice"));
+        expect(raw.status).toBe(400);
+        expect(raw.body).toBe('{"message":"Invalid page cursor.","code":400,"data":null}');
+      }
       // The offset route is unchanged: no header.
       const offset = await send("GET", "/agent_api_keys?limit=3&page_number=1", as("alice"));
       expect(offset.headers["x-next-after"]).toBeUndefined();

@@ -117,7 +117,8 @@ export async function createDocument(
  *
  * With `after` (keyset paging, instead of `page_number`: both are a 400): one page by
  * `authz.page` on `view`, over the documents in id order by bytes (`after=` for the first
- * page, then the previous page's `next`); `next` is set while more pages follow (a page may be
+ * page, then the previous page's `next`, sealed by the authorizer: it names no row); `next` is
+ * set while more pages follow (a page may be
  * short). With `folder_id`, only that folder's documents are read and checked, after the same
  * check on the folder (a hidden folder lists nothing).
  */
@@ -136,6 +137,9 @@ export async function listDocuments(
     return authz.page(document, "view", {
       limit: input.limit,
       ...(input.after ? { after: input.after } : {}),
+      // Under one folder the rows to check are that folder's documents: checking them costs
+      // what the folder holds, where a lookup would list every document the caller can view.
+      ...(folderId !== undefined ? { strategy: "check" as const } : {}),
       candidates: (after, limit, filter) =>
         deps.db.documentsAfter({ after, limit, ids: filter?.ids, folderId }),
     });
