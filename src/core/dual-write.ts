@@ -23,8 +23,10 @@ export interface OrphanReport {
    * - `"register"`: the register's outcome is unknown (timeout, backend failure mid-call): its
    *   edges may land with no row;
    * - `"write"`: the insert failed and whether its row landed is unknown (no `exists`, or
-   *   `exists` failed): with `exists` missing the registration was compensated, so a row that
-   *   did land has no registration; with `exists` failing it was kept, so it may have no row;
+   *   `exists` failed, or the insert ran past `writeTimeoutMs`): with `exists` missing the
+   *   registration was compensated, so a row that did land has no registration; with `exists`
+   *   failing it was kept, so it may have no row; past `writeTimeoutMs` with `exists` saying
+   *   no row, it was compensated, and the insert may still land with no registration;
    * - `"compensate"`: the insert failed, and so did the deregister after it: edges with no row;
    * - `"remove"`: the delete failed and whether the row is gone is unknown: the registration
    *   was kept, so it may have no row;
@@ -172,8 +174,10 @@ function bounded<T>(write: Promise<T>, ms: number): Promise<T> {
  * 2. `write` fails (or runs past `writeTimeoutMs`): with `exists`, the registration is removed
  *    only if the row is absent, kept if it is there, and reported (`"write"`) if `exists`
  *    fails. Without `exists`, it is removed and reported (`"write"`): a row that committed before
- *    the error has no registration until `reconcile` restores it. A failed removal is reported
- *    (`"compensate"`). The write's error is rethrown.
+ *    the error has no registration until `reconcile` restores it. Past `writeTimeoutMs`, a
+ *    removal is reported (`"write"`) too: the insert is still running and may land after
+ *    `exists` said no. A failed removal is reported (`"compensate"`). The write's error is
+ *    rethrown.
  *
  * @param authz - the request's authorizer (with a subject: anonymous callers are rejected)
  * @param target - the resource and its parent
@@ -218,7 +222,9 @@ export async function createRegistered<T>(
       throw writeError;
     }
     await deregisterReported(authz, resource, "compensate", options);
-    if (exists === undefined)
+    // No `exists` to ask, or an insert past its deadline that may still land after `exists`
+    // said no: a row may come with no registration.
+    if (exists === undefined || writeError instanceof WriteTimeout)
       reportOrphan(authz, { resource, phase: "write", error: writeError }, options);
     throw writeError;
   }

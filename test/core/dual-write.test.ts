@@ -11,7 +11,7 @@ import {
   user,
 } from "../../src/index.js";
 import { agentexPortOptions, type EmbeddedSpiceDB, spicedbPort } from "../../src/spicedb/index.js";
-import { recordingLogger } from "../../src/testing/index.js";
+import { memoryPort, recordingLogger } from "../../src/testing/index.js";
 import { edgesOf, startAgentex } from "../support/agentex-world.js";
 import { uid, withOverrides } from "../support/port-contract.js";
 
@@ -265,6 +265,35 @@ describe("outcomes the database cannot always tell", () => {
     await expect(
       createRegistered(authz, { resource: k }, slow, { onOrphan, writeTimeoutMs: 20 }),
     ).rejects.toThrow();
+    expect(onOrphan).toHaveBeenCalledWith(expect.objectContaining({ resource: k, phase: "write" }));
+  });
+
+  it("an insert past writeTimeoutMs that exists() does not see yet: compensated and reported, since it may still land", async () => {
+    const port = memoryPort();
+    const authz = createAuthorizer({ port }).forSubject(user("alice"));
+    const k = apiKey("k-late");
+    const onOrphan = vi.fn();
+    const rows = new Set<string>();
+    // The insert is still running when the create gives up on it; it commits afterwards.
+    let commit: () => void = () => {};
+    const insert = () =>
+      new Promise<void>((resolve) => {
+        commit = () => {
+          rows.add(k.id);
+          resolve();
+        };
+      });
+    await expect(
+      createRegistered(authz, { resource: k }, insert, {
+        onOrphan,
+        exists: () => rows.has(k.id),
+        writeTimeoutMs: 10,
+      }),
+    ).rejects.toThrow();
+    commit();
+    // What is left: a row with no registration. The create must have said so.
+    expect(rows.has(k.id)).toBe(true);
+    expect((await port.registrations({ resourceType: "api_key", limit: 10 })).items).toEqual([]);
     expect(onOrphan).toHaveBeenCalledWith(expect.objectContaining({ resource: k, phase: "write" }));
   });
 

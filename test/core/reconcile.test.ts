@@ -155,6 +155,11 @@ describe("reconcile", () => {
 /**
  * Random failures at every step of 600 creates and deletes over `store`, then reconcile with
  * fix: every inconsistency was reported by a helper and found by reconcile, and none is left.
+ *
+ * The workload returns only once every write it started has landed, including the writes a
+ * helper gave up on past the authorizer's deadline (and reported): otherwise, on a loaded
+ * machine, such a write could land after this run's look, or during the next seed's run on the
+ * same SpiceDB, as an inconsistency that run's helpers never saw (reported in this run).
  */
 async function faultRun(store: AuthorizationPort, seed: number): Promise<void> {
   const random = seeded(seed);
@@ -210,7 +215,8 @@ describe("fault injection over the embedded SpiceDB", () => {
   it.each([1, 2, 3])(
     "seed %i: every inconsistency is reported or found, and 0/0 after the fix",
     async (seed) => {
-      // One SpiceDB for the file: each seed starts from no api key registration.
+      // One SpiceDB for the file: each seed starts from no api key registration (the previous
+      // seed's writes have all landed: see runFaultyWorkload).
       for (const id of await registeredIds(spicedb.port))
         await spicedb.port.deregister({ resource: apiKey(id) });
       await faultRun(spicedb.port, seed);

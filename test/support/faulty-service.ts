@@ -37,38 +37,85 @@ function fault(random: () => number, rate: number): Fault {
 
 const tick = () => new Promise((r) => setTimeout(r, Math.floor(Math.random() * 3)));
 
-/** The port, whose register and deregister fail at `rate`, before or after taking effect. */
-export function faultyPort(port: AuthorizationPort, random: () => number, rate: number) {
+/** The steps still running, so that a run can wait for everything it started. */
+class Running {
+  private readonly steps = new Set<Promise<unknown>>();
+  track<T>(step: Promise<T>): Promise<T> {
+    this.steps.add(step);
+    const done = () => this.steps.delete(step);
+    step.then(done, done);
+    return step;
+  }
+  async settled(): Promise<void> {
+    while (this.steps.size > 0) await Promise.allSettled([...this.steps]);
+  }
+}
+
+/** A {@link faultyPort}: the port, and a way to wait for the writes the authorizer gave up on. */
+export type FaultyPort = AuthorizationPort & {
+  /** Resolves once every register and deregister made through it has landed or failed. */
+  settled(): Promise<void>;
+};
+
+/**
+ * The port, whose register and deregister fail at `rate`, before or after taking effect.
+ *
+ * The authorizer's deadline (`timeoutMs`) does not stop a write: past it, the helper reports
+ * the write as unknown and moves on while the write runs on and lands later. The call's
+ * `signal` is not passed on, so that each call here settles only once its write has landed,
+ * and `settled()` waits for them all.
+ */
+export function faultyPort(
+  port: AuthorizationPort,
+  random: () => number,
+  rate: number,
+): FaultyPort {
+  const running = new Running();
   const wrap =
     <R>(op: (req: R) => Promise<unknown>) =>
-    async (req: R) => {
-      const f = fault(random, rate);
-      await tick();
-      if (f === "before") throw new AuthorizationUnavailableError();
-      const result = await op(req);
-      if (f === "after") throw new AuthorizationUnavailableError();
-      return result as never;
-    };
+    (req: R) =>
+      running.track(
+        (async () => {
+          const f = fault(random, rate);
+          await tick();
+          if (f === "before") throw new AuthorizationUnavailableError();
+          const result = await op(req);
+          if (f === "after") throw new AuthorizationUnavailableError();
+          return result as never;
+        })(),
+      );
   // Delegated method by method: a class's methods (spicedbPort's) are not own properties.
-  return withOverrides(port, {
-    register: wrap((r: Parameters<AuthorizationPort["register"]>[0]) => port.register(r)),
-    deregister: wrap((r: Parameters<AuthorizationPort["deregister"]>[0]) => port.deregister(r)),
-  });
+  return {
+    ...withOverrides(port, {
+      register: wrap((r: Parameters<AuthorizationPort["register"]>[0]) => port.register(r)),
+      deregister: wrap((r: Parameters<AuthorizationPort["deregister"]>[0]) => port.deregister(r)),
+    }),
+    settled: () => running.settled(),
+  };
 }
 
 /** The table: inserts and deletes fail at `rate`, before or after committing. */
 export class FaultyTable {
   readonly rows = new Map<string, ReconcileRow>();
+  private readonly running = new Running();
   constructor(
     private readonly random: () => number,
     private readonly rate: number,
   ) {}
-  private async step(apply: () => void): Promise<void> {
+  private step(apply: () => void): Promise<void> {
     const f = fault(this.random, this.rate);
-    await tick();
-    if (f === "before") throw new Error("db: failed");
-    apply();
-    if (f === "after") throw new Error("db: connection lost after commit");
+    return this.running.track(
+      (async () => {
+        await tick();
+        if (f === "before") throw new Error("db: failed");
+        apply();
+        if (f === "after") throw new Error("db: connection lost after commit");
+      })(),
+    );
+  }
+  /** Resolves once every insert and delete has committed or failed (even one a create gave up on). */
+  settled(): Promise<void> {
+    return this.running.settled();
   }
   insert(row: ReconcileRow): Promise<void> {
     return this.step(() => this.rows.set(row.id, row));
@@ -90,9 +137,14 @@ export class FaultyTable {
   }
 }
 
-/** Runs `operations` creates and deletes, `concurrency` at a time; returns what was reported. */
+/**
+ * Runs `operations` creates and deletes, `concurrency` at a time; returns what was reported,
+ * once every write the run started has landed or failed, including those the helpers gave up
+ * on (past a deadline): what the stores hold then is all this run will ever leave, so nothing
+ * it started can land during a later look, or a later run on the same stores.
+ */
 export async function runFaultyWorkload(options: {
-  port: AuthorizationPort;
+  port: FaultyPort;
   table: FaultyTable;
   random: () => number;
   operations: number;
@@ -130,5 +182,6 @@ export async function runFaultyWorkload(options: {
     const batch = Array.from({ length: options.concurrency }, () => one(next++));
     await Promise.all(batch);
   }
+  await Promise.all([options.port.settled(), table.settled()]);
   return reports;
 }
