@@ -85,6 +85,29 @@ async function all(
   return pages;
 }
 
+/**
+ * 3000 rows: alice reads the last 150, bob all of them; `slow` is the port with every bulk
+ * check taking 15 ms, so checking costs far more than alice's lookup.
+ */
+function lookupsPayForAlice() {
+  const t = table(3000);
+  const port = world(t.rows.slice(-150).map((r) => r.id));
+  for (const row of t.rows) {
+    port.allow({
+      subject: user("bob"),
+      resource: { type: "api_key", id: row.id },
+      permission: "read",
+    });
+  }
+  const slow = withOverrides(port, {
+    checkMany: async (reqs, o) => {
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      return port.checkMany(reqs, o);
+    },
+  });
+  return { port, slow, t };
+}
+
 const layouts = ["random", "start", "end", "none", "all"] as const;
 
 function readableOf(size: number, layout: (typeof layouts)[number], share: number, seed: number) {
@@ -212,23 +235,8 @@ describe("authz.page", () => {
 
   it("gives up on a first lookup that costs more than checking would: no failure, same page", async () => {
     // alice reads only the last rows: her first page learns that lookups pay for this kind.
-    const port = world(readableOf(3000, "end", 0.05, 0));
-    const t = table(3000);
-    for (const row of t.rows) {
-      port.allow({
-        subject: user("bob"),
-        resource: { type: "api_key", id: row.id },
-        permission: "read",
-      });
-    }
+    const { port, slow, t } = lookupsPayForAlice();
     const logger = recordingLogger();
-    // Checking is slow here (15 ms a call): the loop would cost far more than alice's lookup.
-    const slow = withOverrides(port, {
-      checkMany: async (reqs, o) => {
-        await new Promise((resolve) => setTimeout(resolve, 15));
-        return port.checkMany(reqs, o);
-      },
-    });
     const authorizer = createAuthorizer({ port: slow, cursorKey, logger, retry: false });
     const options = { limit: 20, candidates: t.candidates(), budgetMs: 300 };
     await authorizer.forSubject(user("alice")).page(apiKey, "read", options);
@@ -418,22 +426,8 @@ describe("authz.page", () => {
   });
 
   it("one page at a time tries a lookup first; the others check meanwhile", async () => {
-    const t = table(3000);
-    const port = world(readableOf(3000, "end", 0.05, 0));
-    for (const row of t.rows) {
-      port.allow({
-        subject: user("bob"),
-        resource: { type: "api_key", id: row.id },
-        permission: "read",
-      });
-    }
+    const { port, slow, t } = lookupsPayForAlice();
     const logger = recordingLogger();
-    const slow = withOverrides(port, {
-      checkMany: async (reqs, o) => {
-        await new Promise((resolve) => setTimeout(resolve, 15));
-        return port.checkMany(reqs, o);
-      },
-    });
     const authorizer = createAuthorizer({ port: slow, cursorKey, logger });
     const options = { limit: 20, candidates: t.candidates(), budgetMs: 300 };
     const alice = authorizer.forSubject(user("alice"));

@@ -297,11 +297,14 @@ for (const { framework, data } of SUITES) {
       expect(await db.getApiKey("key-alice")).toBeDefined();
     });
 
-    it("GET /agent_api_keys pages through only authorized rows, full pages across pages", async () => {
-      await boot();
+    /**
+     * Seven keys for alice and seven for mallory, created in turns: other tenants' rows
+     * interleave with alice's (so filtering after LIMIT would return short pages, and in id
+     * order, random UUIDs, they mix too). Returns alice's key ids, her seeded one first.
+     */
+    async function interleavedKeys(): Promise<string[]> {
       const mine: string[] = ["key-alice"];
       for (let i = 0; i < 7; i++) {
-        // Interleave other tenants' rows so filtering after LIMIT would return short pages.
         const a = await send("POST", "/agent_api_keys", {
           ...as("alice"),
           body: { agent_id: "support-bot", name: `a${i}` },
@@ -313,6 +316,12 @@ for (const { framework, data } of SUITES) {
         });
         expect(m.status).toBe(201);
       }
+      return mine;
+    }
+
+    it("GET /agent_api_keys pages through only authorized rows, full pages across pages", async () => {
+      await boot();
+      const mine = await interleavedKeys();
       const pages: string[][] = [];
       for (const page of [1, 2, 3, 4]) {
         const answer = await send(
@@ -345,20 +354,7 @@ for (const { framework, data } of SUITES) {
 
     it("GET /agent_api_keys?after= pages by keyset (authz.page) to the end, following x-next-after", async () => {
       await boot();
-      const mine: string[] = ["key-alice"];
-      for (let i = 0; i < 7; i++) {
-        // Other tenants' keys interleave with alice's in id order (random UUIDs).
-        const a = await send("POST", "/agent_api_keys", {
-          ...as("alice"),
-          body: { agent_id: "support-bot", name: `a${i}` },
-        });
-        mine.push(JSON.parse(a.body).id);
-        const m = await send("POST", "/agent_api_keys", {
-          ...as("mallory"),
-          body: { agent_id: "billing-bot", name: `m${i}` },
-        });
-        expect(m.status).toBe(201);
-      }
+      const mine = await interleavedKeys();
       // Ids are ASCII: UTF-16 order is byte order (COLLATE "C").
       const inIdOrder = [...mine].sort();
       // Exactly alice's keys, each once, in id order; full pages but the last, which alone has
