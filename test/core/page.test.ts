@@ -425,6 +425,20 @@ describe("authz.page", () => {
     );
   });
 
+  it("a bypass teaches the subjects' pages nothing", async () => {
+    const { port, slow, t } = lookupsPayForAlice();
+    const authorizer = createAuthorizer({ port: slow, cursorKey });
+    const bob = authorizer.forSubject(user("bob"));
+    const options = { limit: 20, candidates: t.candidates() };
+    const first = await bob.page(apiKey, "read", options); // checked: the loop's cost is known
+    // A bypass page that "looks up" (no backend call): instant, and not a lookup's cost.
+    await authorizer
+      .bypass("reindex")
+      .page(apiKey, "read", { ...options, strategy: "lookup" as const });
+    expect(await bob.page(apiKey, "read", options)).toEqual(first);
+    expect(port.callsOf("lookup")).toHaveLength(0); // bob's pages checked, and only checked
+  });
+
   it("one page at a time tries a lookup first; the others check meanwhile", async () => {
     const { port, slow, t } = lookupsPayForAlice();
     const logger = recordingLogger();
