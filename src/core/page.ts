@@ -129,8 +129,6 @@ export interface PageCosts {
   lookupMs?: number;
   /** Smoothed ms of the page loop filling a page. */
   loopMs?: number;
-  /** Pages asked so far. */
-  pages: number;
   /** A page is trying a lookup first: others wait for its outcome rather than pile on. */
   probing?: boolean;
 }
@@ -148,8 +146,8 @@ const MAX_BATCH = 1000;
 /** Most and fewest candidates in one bulk check (one port call, under one deadline). */
 const MAX_CHUNK = 1000;
 const MIN_CHUNK = 20;
-/** A bulk check is sized to take at most this share of one call's deadline. */
-const CHUNK_SHARE_OF_DEADLINE = 0.75;
+/** The share of a call's deadline one call of the page (a bulk check, a first lookup) may take. */
+const CALL_SHARE_OF_DEADLINE = 0.75;
 /** How much more than the expected number of candidates a batch reads, against bad luck. */
 const OVERSHOOT = 1.3;
 /** Weight of the newest duration in {@link PageCosts}. */
@@ -302,16 +300,18 @@ class PageRun<Row extends PageRow> {
 export async function paginate<Row extends PageRow>(
   access: PageAccess,
   options: PageOptions<Row>,
-  costs: PageCosts = { pages: 0 },
+  costs: PageCosts = {},
 ): Promise<{ page: Page<Row>; stats: PageStats }> {
   const run = new PageRun(options);
   const strategy = options.strategy ?? "auto";
-  costs.pages += 1;
   if (strategy === "lookup") {
     const page = await byLookup(access, run, costs);
     if (page) return { page, stats: run.stats("lookup") };
   } else if (strategy === "auto") {
-    const cap = lookupFirstCap(costs, Math.min(access.callMs * 0.75, run.remainingMs()));
+    const cap = lookupFirstCap(
+      costs,
+      Math.min(access.callMs * CALL_SHARE_OF_DEADLINE, run.remainingMs()),
+    );
     if (cap !== undefined) {
       costs.probing = true;
       try {
@@ -368,8 +368,8 @@ function smooth(previous: number | undefined, ms: number): number {
 }
 
 /**
- * The answers for `rows` in calls small enough to stay well inside a call's deadline (a third of
- * the budget each, at the time per row seen so far), stopping early once the budget is spent:
+ * The answers for `rows` in calls small enough to stay well inside a call's deadline (and within
+ * `limits.checkMany`), at the time per row seen so far, stopping early once the budget is spent:
  * then fewer answers than rows (at least one call's worth).
  */
 async function checkInChunks<Row extends PageRow>(
@@ -387,7 +387,7 @@ async function checkInChunks<Row extends PageRow>(
     const chunk = perItem
       ? Math.max(
           Math.min(MIN_CHUNK, most),
-          Math.min(most, Math.floor((access.callMs * CHUNK_SHARE_OF_DEADLINE) / perItem)),
+          Math.min(most, Math.floor((access.callMs * CALL_SHARE_OF_DEADLINE) / perItem)),
         )
       : most;
     const ids = rows.slice(answers.length, answers.length + chunk).map((r) => r.id);

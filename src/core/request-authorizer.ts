@@ -392,7 +392,7 @@ export class CallerAuthorizer implements RequestAuthorizer {
     if (entry === undefined) {
       // Names come from the application's code, so few; a bound all the same.
       if (costs.size >= MAX_PAGE_COSTS) costs.clear();
-      entry = { pages: 0 };
+      entry = {};
       costs.set(key, entry);
     }
     return entry;
@@ -453,7 +453,7 @@ export class CallerAuthorizer implements RequestAuthorizer {
       { ...options, ...(after === undefined ? {} : { after }) },
       // A bypass asks the backend nothing: its "lookup" costs nothing, and must not teach the
       // subjects' pages that lookups are cheap.
-      this.caller.kind === "bypass" ? { pages: 0 } : this.pageCosts(resourceType, permission),
+      this.caller.kind === "bypass" ? {} : this.pageCosts(resourceType, permission),
     );
     this.logger[this.context.decisionLogLevel](
       { fgac: "page", resourceType, permission, count: page.items.length, ...stats },
