@@ -9,6 +9,8 @@ const PREFIX = "c1.";
 const NONCE_BYTES = 12;
 /** Most characters of a sealed cursor accepted (a row's cursor is at most a few KiB). */
 const MAX_SEALED = 16 * 1024;
+/** Plaintext is padded to a multiple of this many bytes: a cursor's length does not show. */
+const PAD = 64;
 /** Fewest bytes of a key, or characters of a passphrase. */
 export const MIN_CURSOR_KEY = 32;
 
@@ -94,7 +96,13 @@ export function cursorSeal(key?: string | Uint8Array): CursorSeal {
   return {
     async seal(scope, cursor) {
       const { aes, mac } = await ready();
-      const plain = encoder.encode(cursor);
+      const bytes = encoder.encode(cursor);
+      if (bytes.length > 0xffff) throw new ConfigurationError("page: a row's cursor is too long");
+      // Two bytes of length, the cursor, zeros up to a multiple of PAD.
+      const plain = new Uint8Array(Math.ceil((bytes.length + 2) / PAD) * PAD);
+      plain[0] = bytes.length >> 8;
+      plain[1] = bytes.length & 0xff;
+      plain.set(bytes, 2);
       const tag = new Uint8Array(
         await crypto.subtle.sign("HMAC", mac, encoder.encode(`${scope}\0${cursor}`)),
       );
@@ -118,20 +126,26 @@ export function cursorSeal(key?: string | Uint8Array): CursorSeal {
       const bytes = fromBase64Url(text.slice(PREFIX.length));
       if (!bytes || bytes.length <= NONCE_BYTES + 16) throw INVALID();
       const { aes } = await ready();
+      let plain: Uint8Array;
       try {
-        const plain = await crypto.subtle.decrypt(
-          {
-            name: "AES-GCM",
-            iv: bytes.slice(0, NONCE_BYTES),
-            additionalData: encoder.encode(scope),
-          },
-          aes,
-          bytes.slice(NONCE_BYTES),
+        plain = new Uint8Array(
+          await crypto.subtle.decrypt(
+            {
+              name: "AES-GCM",
+              iv: bytes.slice(0, NONCE_BYTES),
+              additionalData: encoder.encode(scope),
+            },
+            aes,
+            bytes.slice(NONCE_BYTES),
+          ),
         );
-        return decoder.decode(plain);
       } catch {
         throw INVALID();
       }
+      // Authentic, so well formed; checked all the same.
+      const length = ((plain[0] ?? 0) << 8) | (plain[1] ?? 0);
+      if (length > plain.length - 2) throw INVALID();
+      return decoder.decode(plain.subarray(2, 2 + length));
     },
   };
 }

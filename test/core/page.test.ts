@@ -356,6 +356,10 @@ describe("authz.page", () => {
     const hidden = t.rows.map((r) => r.id).filter((id) => !readable.includes(id));
     for (const id of [...hidden, ...readable]) expect(first.next).not.toContain(id);
     expect(first.next).toMatch(/^c1\.[A-Za-z0-9_-]+$/);
+    // Nor its length: cursors of 1 and 60 characters seal to the same length.
+    expect((await sealed("x")).length).toBe((await sealed("x".repeat(60))).length);
+    expect(await opened(await sealed("x".repeat(60)))).toBe("x".repeat(60));
+    expect(await opened(await sealed(""))).toBe("");
     // The same position seals the same way (pages of one key compare), and resumes.
     const again = await authz.page(apiKey, "read", { limit: 3, candidates: t.candidates() });
     expect(again.next).toBe(first.next);
