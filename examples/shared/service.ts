@@ -5,6 +5,7 @@ import {
   API_KEY_NOT_FOUND_MESSAGE,
   agent,
   apiKey,
+  type Candidates,
   createRegistered,
   type DualWriteOptions,
   deleteDeregistered,
@@ -12,9 +13,11 @@ import {
   findOrNotFound,
   NotFoundError,
   type Page,
+  type PageRow,
   type PermissionOf,
   type RequestAuthorizer,
   type Resource,
+  type ResourceKind,
   type Subject,
   tenant,
   withAuthorizedIds,
@@ -150,9 +153,8 @@ export async function createApiKey(
  * With `after` (keyset paging, instead of `page_number`: both are a 400): one page by
  * `authz.page`, over the keys in id order by bytes (`after=` for the first page, then the
  * previous page's `next`, sealed by the authorizer: it names no row); `next` is set while more
- * pages follow (a page may be short). With
- * `agent_id`, only that agent's keys are read and checked, once the caller may read the agent:
- * a hidden agent lists nothing, ending when an absent one would, as the scoped lookup does.
+ * pages follow (a page may be short). With `agent_id`, only that agent's keys are read and
+ * checked ({@link keysetPage}).
  */
 export async function listApiKeys(
   deps: ServiceDeps,
@@ -163,15 +165,11 @@ export async function listApiKeys(
   const agentId = input.agent_id;
   if (agentId !== undefined && !agent.isValidId(agentId)) return { items: [] };
   if (input.after !== undefined) {
-    if (agentId !== undefined && !(await sees(authz, agent(agentId), "read"))) {
-      return { items: [] };
-    }
-    return authz.page(apiKey, "read", {
+    const parent =
+      agentId === undefined ? undefined : { resource: agent(agentId), permission: "read" as const };
+    return keysetPage(authz, apiKey, "read", parent, {
       limit: input.limit,
-      ...(input.after ? { after: input.after } : {}),
-      // Under one agent the rows to check are that agent's keys: checking them costs what the
-      // agent holds, where a lookup would list every key the caller can read.
-      ...(agentId !== undefined ? { strategy: "check" as const } : {}),
+      after: input.after,
       candidates: (after, limit, filter) =>
         deps.db.apiKeysAfter({ after, limit, ids: filter?.ids, agentId }),
     });
@@ -193,12 +191,37 @@ export async function listApiKeys(
 }
 
 /**
+ * One keyset page of `kind` rows the caller has `permission` on, by `authz.page`: `after` is ""
+ * for the first page, else a `next` the authorizer sealed. Under `parent`, the parent's
+ * visibility first ({@link sees}: a hidden parent lists nothing, ending when an absent one
+ * would, as the scoped lookup does), then only its rows are read and checked: checking costs
+ * what the parent holds, where a lookup would list every row the caller can read.
+ */
+export async function keysetPage<K extends ResourceKind, P extends Resource, Row extends PageRow>(
+  authz: RequestAuthorizer,
+  kind: K,
+  permission: K extends ResourceKind<string, infer Q> ? Q : string,
+  parent: { resource: P; permission: PermissionOf<P> } | undefined,
+  options: { limit: number; after: string; candidates: Candidates<Row> },
+): Promise<Page<Row>> {
+  if (parent !== undefined && !(await sees(authz, parent.resource, parent.permission))) {
+    return { items: [] };
+  }
+  return authz.page(kind, permission, {
+    limit: options.limit,
+    ...(options.after ? { after: options.after } : {}),
+    ...(parent !== undefined ? { strategy: "check" as const } : {}),
+    candidates: options.candidates,
+  });
+}
+
+/**
  * Whether the caller may see `parent` (its kind's read permission), for a list scoped to it: a
  * hidden parent answers `false` after the same time as an absent one (the authorizer's denial
  * floor), as `authorizedIds(..., { parent })` does, so that a keyset page never reads, and
  * times, the children of a parent the caller cannot see.
  */
-export async function sees<R extends Resource>(
+async function sees<R extends Resource>(
   authz: RequestAuthorizer,
   parent: R,
   readPermission: PermissionOf<R>,

@@ -11,7 +11,7 @@ import {
   withAuthorizedIds,
 } from "fgac";
 import { z } from "zod";
-import { BadRequestError, sees } from "../../shared/service.js";
+import { BadRequestError, keysetPage } from "../../shared/service.js";
 import { document, folder } from "../authz.js";
 import type { DocsDb, DocumentRow, FolderRow } from "./db.js";
 
@@ -118,9 +118,8 @@ export async function createDocument(
  * With `after` (keyset paging, instead of `page_number`: both are a 400): one page by
  * `authz.page` on `view`, over the documents in id order by bytes (`after=` for the first
  * page, then the previous page's `next`, sealed by the authorizer: it names no row); `next` is
- * set while more pages follow (a page may be
- * short). With `folder_id`, only that folder's documents are read and checked, after the same
- * check on the folder (a hidden folder lists nothing).
+ * set while more pages follow (a page may be short). With `folder_id`, only that folder's
+ * documents are read and checked, after the same check on the folder ({@link keysetPage}).
  */
 export async function listDocuments(
   deps: DocsServiceDeps,
@@ -131,15 +130,13 @@ export async function listDocuments(
   const folderId = input.folder_id;
   if (folderId !== undefined && !folder.isValidId(folderId)) return { items: [] };
   if (input.after !== undefined) {
-    if (folderId !== undefined && !(await sees(authz, folder(folderId), "view"))) {
-      return { items: [] };
-    }
-    return authz.page(document, "view", {
+    const parent =
+      folderId === undefined
+        ? undefined
+        : { resource: folder(folderId), permission: "view" as const };
+    return keysetPage(authz, document, "view", parent, {
       limit: input.limit,
-      ...(input.after ? { after: input.after } : {}),
-      // Under one folder the rows to check are that folder's documents: checking them costs
-      // what the folder holds, where a lookup would list every document the caller can view.
-      ...(folderId !== undefined ? { strategy: "check" as const } : {}),
+      after: input.after,
       candidates: (after, limit, filter) =>
         deps.db.documentsAfter({ after, limit, ids: filter?.ids, folderId }),
     });
