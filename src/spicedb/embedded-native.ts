@@ -192,6 +192,20 @@ export function nativeUnary(handle: unknown): NativeUnary | undefined {
       });
   }
 
+  // Writes one at a time. The embedded memory datastore mishandles commits that run at once:
+  // reads (ReadRelationships, LookupResources; even fully consistent or at least as fresh as
+  // the newest token) then miss some of those writes, or still see a deleted relationship,
+  // until the next write. Measured: 8 registers at once, then a listing, missed one or two in
+  // 15 of 300 rounds, and every one stayed missing 200 ms later. Reads stay concurrent.
+  let writing: Promise<unknown> = Promise.resolve();
+  const oneAtATime =
+    <Q, A>(call: (request: Q) => Promise<A>) =>
+    (request: Q): Promise<A> => {
+      const result = writing.then(() => call(request));
+      writing = result.catch(() => undefined);
+      return result;
+    };
+
   return {
     checkPermission: method(
       functions.checkPermission,
@@ -203,15 +217,19 @@ export function nativeUnary(handle: unknown): NativeUnary | undefined {
       v1.CheckBulkPermissionsRequest,
       v1.CheckBulkPermissionsResponse,
     ),
-    writeRelationships: method(
-      functions.writeRelationships,
-      v1.WriteRelationshipsRequest,
-      v1.WriteRelationshipsResponse,
+    writeRelationships: oneAtATime(
+      method(
+        functions.writeRelationships,
+        v1.WriteRelationshipsRequest,
+        v1.WriteRelationshipsResponse,
+      ),
     ),
-    deleteRelationships: method(
-      functions.deleteRelationships,
-      v1.DeleteRelationshipsRequest,
-      v1.DeleteRelationshipsResponse,
+    deleteRelationships: oneAtATime(
+      method(
+        functions.deleteRelationships,
+        v1.DeleteRelationshipsRequest,
+        v1.DeleteRelationshipsResponse,
+      ),
     ),
     idle: () =>
       running.size === 0 && queued.length === 0
